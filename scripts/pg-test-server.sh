@@ -11,6 +11,8 @@ bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 
 as_owner() {
 	if [ "$(id -u)" -eq 0 ]; then
+		# the postgres user may not be allowed into the caller's directory
+		cd /
 		runuser -u postgres -- "$@"
 	else
 		"$@"
