@@ -8,7 +8,8 @@ packages="
 	libglib2.0-dev libssl-dev openssl libmbedtls-dev
 	libp11-kit-dev p11-kit softhsm2
 	clang clang-format libclang-rt-14-dev valgrind
-	postgresql
+	postgresql libsqlite3-dev libpq-dev libmicrohttpd-dev libgnutls28-dev libjson-glib-dev
+	libcurl4-openssl-dev curl golang-cfssl
 "
 
 missing=""
