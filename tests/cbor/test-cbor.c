@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "fwc-cbor.h"
+#include "nusec-test-corpus.h"
 
 static GByteArray *
 hex_to_bytes(const gchar *hex)
@@ -986,65 +987,24 @@ test_cbor_strerror(void)
 	g_assert_null(fwc_cbor_status_name(-1));
 }
 
-static int
-status_from_name(const gchar *name)
+/* every corpus file is rejected with the status corpus/expected.txt names for it */
+static gboolean
+test_cbor_corpus_run(GBytes *data, const gchar **got, gpointer user_data)
 {
-	for (int s = 0; s <= FWC_CBOR_STATUS_LAST; s++) {
-		if (g_strcmp0(fwc_cbor_status_name(s), name) == 0)
-			return s;
-	}
-	return -1;
+	int rc = fwc_cbor_validate(g_bytes_get_data(data, NULL), g_bytes_get_size(data), 0);
+	got[0] = fwc_cbor_status_name(rc);
+	return rc == FWC_CBOR_OK;
 }
 
-/* every corpus file is rejected with the status corpus/expected.txt names for it */
 static void
 test_cbor_corpus_expected(void)
 {
-	g_autofree gchar *dir = g_test_build_filename(G_TEST_DIST, "cbor", "corpus", NULL);
-	g_autofree gchar *listing = g_build_filename(dir, "expected.txt", NULL);
-	g_autofree gchar *contents = NULL;
-	g_auto(GStrv) lines = NULL;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GHashTable) listed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	g_autoptr(GDir) d = NULL;
-	const gchar *name;
-
-	g_assert_true(g_file_get_contents(listing, &contents, NULL, &error));
-	g_assert_no_error(error);
-	lines = g_strsplit(contents, "\n", -1);
-	for (guint i = 0; lines[i] != NULL; i++) {
-		g_auto(GStrv) parts = NULL;
-		g_autofree gchar *path = NULL;
-		g_autofree gchar *data = NULL;
-		gsize len = 0;
-		int expect;
-		int rc;
-
-		g_strstrip(lines[i]);
-		if (lines[i][0] == '\0' || lines[i][0] == '#')
-			continue;
-		parts = g_strsplit_set(lines[i], " \t", -1);
-		g_assert_cmpuint(g_strv_length(parts), ==, 2);
-		expect = status_from_name(parts[1]);
-		g_assert_cmpint(expect, >, FWC_CBOR_OK);
-		path = g_build_filename(dir, parts[0], NULL);
-		g_assert_true(g_file_get_contents(path, &data, &len, &error));
-		g_assert_no_error(error);
-		rc = fwc_cbor_validate((const uint8_t *)data, len, 0);
-		g_test_message("%s: %s", parts[0], fwc_cbor_status_name(rc));
-		g_assert_cmpstr(fwc_cbor_status_name(rc), ==, parts[1]);
-		g_hash_table_add(listed, g_strdup(parts[0]));
-	}
-	/* and no corpus file goes without an expectation */
-	d = g_dir_open(dir, 0, &error);
-	g_assert_no_error(error);
-	while ((name = g_dir_read_name(d)) != NULL) {
-		if (g_strcmp0(name, "expected.txt") == 0)
-			continue;
-		if (!g_hash_table_contains(listed, name))
-			g_error("corpus file %s is not listed in expected.txt", name);
-	}
-	g_assert_cmpuint(g_hash_table_size(listed), >=, 20);
+	NuSecTestCorpus corpus = {.component = "cbor",
+				  .n_columns = 1,
+				  .min_files = 20,
+				  .all_rejected = TRUE,
+				  .run = test_cbor_corpus_run};
+	nusec_test_corpus_check(&corpus);
 }
 
 int

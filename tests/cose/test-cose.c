@@ -15,6 +15,7 @@
 #include "nusec-cose.h"
 #include "nusec-error.h"
 #include "nusec-pem-signer.h"
+#include "nusec-test-corpus.h"
 
 /*
  * The key of RFC 9052 Appendix C.7.1 with kid "11" (cose-wg/Examples, the "sign0" key of
@@ -945,74 +946,39 @@ test_cose_strerror(void)
 	g_assert_cmpint(fwc_cose_sign1_parse(NULL, 0, 0, NULL), ==, FWC_COSE_ERR_INVALID_ARG);
 }
 
-static int
-cose_status_from_name(const gchar *name)
-{
-	for (int s = 0; s <= FWC_COSE_STATUS_LAST; s++) {
-		if (g_strcmp0(fwc_cose_status_name(s), name) == 0)
-			return s;
-	}
-	return -1;
-}
-
 /* corpus/expected.txt: "<file> <FWC_COSE_...> [<FWC_CBOR_...>]", checked with the C.7.1 key,
  * no external AAD, tag optional (what fuzz-cose.c does) */
+static gboolean
+test_cose_corpus_run(GBytes *data, const gchar **got, gpointer user_data)
+{
+	const guint8 *point = user_data;
+	fwc_cose_sign1 out;
+	int rc = fwc_cose_sign1_verify(g_bytes_get_data(data, NULL),
+				       g_bytes_get_size(data),
+				       NULL,
+				       0,
+				       point,
+				       0,
+				       &out);
+	got[0] = fwc_cose_status_name(rc);
+	got[1] = fwc_cbor_status_name(out.cbor_status);
+	return rc == FWC_COSE_OK;
+}
+
 static void
 test_cose_corpus_expected(void)
 {
-	g_autofree gchar *dir = g_test_build_filename(G_TEST_DIST, "cose", "corpus", NULL);
-	g_autofree gchar *listing = g_build_filename(dir, "expected.txt", NULL);
-	g_autofree gchar *contents = NULL;
-	g_auto(GStrv) lines = NULL;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GHashTable) listed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	g_autoptr(GDir) d = NULL;
 	guint8 point[FWC_P256_POINT_LEN];
-	const gchar *name;
+	NuSecTestCorpus corpus = {.component = "cose",
+				  .n_columns = 2,
+				  .n_columns_required = 1,
+				  .omitted_status = "FWC_CBOR_OK",
+				  .min_files = 20,
+				  .run = test_cose_corpus_run,
+				  .user_data = point};
 
 	key11_point(point);
-	g_assert_true(g_file_get_contents(listing, &contents, NULL, &error));
-	g_assert_no_error(error);
-	lines = g_strsplit(contents, "\n", -1);
-	for (guint i = 0; lines[i] != NULL; i++) {
-		g_auto(GStrv) parts = NULL;
-		g_autofree gchar *path = NULL;
-		g_autofree gchar *data = NULL;
-		fwc_cose_sign1 out;
-		gsize len = 0;
-		guint nparts;
-		int rc;
-
-		g_strstrip(lines[i]);
-		if (lines[i][0] == '\0' || lines[i][0] == '#')
-			continue;
-		parts = g_strsplit_set(lines[i], " \t", -1);
-		nparts = g_strv_length(parts);
-		g_assert_true(nparts == 2 || nparts == 3);
-		g_assert_cmpint(cose_status_from_name(parts[1]), >=, 0);
-		path = g_build_filename(dir, parts[0], NULL);
-		g_assert_true(g_file_get_contents(path, &data, &len, &error));
-		g_assert_no_error(error);
-		rc = fwc_cose_sign1_verify((const guint8 *)data, len, NULL, 0, point, 0, &out);
-		g_test_message("%s: %s %s",
-			       parts[0],
-			       fwc_cose_status_name(rc),
-			       fwc_cbor_status_name(out.cbor_status));
-		g_assert_cmpstr(fwc_cose_status_name(rc), ==, parts[1]);
-		g_assert_cmpstr(fwc_cbor_status_name(out.cbor_status),
-				==,
-				nparts == 3 ? parts[2] : "FWC_CBOR_OK");
-		g_hash_table_add(listed, g_strdup(parts[0]));
-	}
-	d = g_dir_open(dir, 0, &error);
-	g_assert_no_error(error);
-	while ((name = g_dir_read_name(d)) != NULL) {
-		if (g_strcmp0(name, "expected.txt") == 0)
-			continue;
-		if (!g_hash_table_contains(listed, name))
-			g_error("corpus file %s is not listed in expected.txt", name);
-	}
-	g_assert_cmpuint(g_hash_table_size(listed), >=, 20);
+	nusec_test_corpus_check(&corpus);
 }
 
 int

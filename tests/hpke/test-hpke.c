@@ -19,6 +19,7 @@
 #include "nusec-hpke-private.h"
 #include "nusec-hpke.h"
 #include "nusec-openssl.h"
+#include "nusec-test-corpus.h"
 
 /* ---- RFC 9180 A.3.1 Base Setup Information (mode 0, kem 16, kdf 1, aead 1) ---- */
 #define A31_INFO "4f6465206f6e2061204772656369616e2055726e"
@@ -1236,75 +1237,40 @@ static const struct {
     {"FWC_HPKE_ERR_INTERNAL", FWC_HPKE_ERR_INTERNAL},
 };
 
-static int
-hpke_status_from_name(const gchar *name)
+static const gchar *
+hpke_status_name(int status)
 {
 	for (gsize i = 0; i < G_N_ELEMENTS(hpke_status_names); i++) {
-		if (g_strcmp0(hpke_status_names[i].name, name) == 0)
-			return hpke_status_names[i].status;
+		if (hpke_status_names[i].status == status)
+			return hpke_status_names[i].name;
 	}
-	g_error("unknown status name %s in corpus/expected.txt", name);
-	return -1;
+	return "unknown HPKE status";
+}
+
+static gboolean
+test_fuzz_corpus_run(GBytes *data, const gchar **got, gpointer user_data)
+{
+	fwc_hpke_key_id key = GPOINTER_TO_UINT(user_data);
+	size_t pt_len = 0;
+	int rc = fuzz_hpke_run(key, g_bytes_get_data(data, NULL), g_bytes_get_size(data), &pt_len);
+	got[0] = hpke_status_name(rc);
+	return rc == FWC_HPKE_OK;
 }
 
 static void
 test_fuzz_corpus(void)
 {
-	g_autofree gchar *dir = g_test_build_filename(G_TEST_DIST, "hpke", "corpus", NULL);
-	g_autofree gchar *expected_path = g_build_filename(dir, "expected.txt", NULL);
-	g_autofree gchar *expected = NULL;
-	g_autoptr(GHashTable) listed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GDir) gdir = NULL;
-	g_auto(GStrv) lines = NULL;
 	fwc_hpke_key_id key = fuzz_hpke_import_key();
-	const gchar *name;
-	guint ok_seen = 0;
+	/* the valid seed plus enough bad inputs */
+	NuSecTestCorpus corpus = {.component = "hpke",
+				  .n_columns = 1,
+				  .min_files = 20,
+				  .min_accepted = 1,
+				  .run = test_fuzz_corpus_run,
+				  .user_data = GUINT_TO_POINTER(key)};
 
 	g_assert_cmpuint(key, !=, 0);
-	g_assert_true(g_file_get_contents(expected_path, &expected, NULL, &error));
-	g_assert_no_error(error);
-	lines = g_strsplit(expected, "\n", -1);
-	for (gsize i = 0; lines[i] != NULL; i++) {
-		g_auto(GStrv) fields = NULL;
-		g_autofree gchar *path = NULL;
-		g_autofree gchar *data = NULL;
-		gsize size = 0;
-		size_t pt_len = 0;
-		int want;
-		int got;
-
-		if (lines[i][0] == '\0' || lines[i][0] == '#')
-			continue;
-		fields = g_strsplit(lines[i], " ", -1);
-		g_assert_cmpuint(g_strv_length(fields), ==, 2);
-		path = g_build_filename(dir, fields[0], NULL);
-		g_assert_true(g_file_get_contents(path, &data, &size, &error));
-		g_assert_no_error(error);
-		want = hpke_status_from_name(fields[1]);
-		got = fuzz_hpke_run(key, (const guint8 *)data, size, &pt_len);
-		if (got != want)
-			g_error("%s: got %s, expected %s",
-				fields[0],
-				fwc_hpke_strerror(got),
-				fwc_hpke_strerror(want));
-		if (want == FWC_HPKE_OK)
-			ok_seen++;
-		g_hash_table_add(listed, g_strdup(fields[0]));
-	}
-	/* the valid seed plus enough bad inputs */
-	g_assert_cmpuint(ok_seen, >=, 1);
-	g_assert_cmpuint(g_hash_table_size(listed), >=, 20);
-
-	/* every corpus file has an expectation */
-	gdir = g_dir_open(dir, 0, &error);
-	g_assert_no_error(error);
-	while ((name = g_dir_read_name(gdir)) != NULL) {
-		if (g_strcmp0(name, "expected.txt") == 0)
-			continue;
-		if (!g_hash_table_contains(listed, name))
-			g_error("corpus file %s has no line in expected.txt", name);
-	}
+	nusec_test_corpus_check(&corpus);
 	psa_destroy_key(key);
 }
 

@@ -14,6 +14,7 @@
 #include "nusec-image.h"
 #include "nusec-openssl.h"
 #include "nusec-pem-signer.h"
+#include "nusec-test-corpus.h"
 
 typedef struct {
 	NuSecSigner *signer;
@@ -777,13 +778,7 @@ static GBytes *
 test_load(const gchar *dir, const gchar *name)
 {
 	g_autofree gchar *path = g_test_build_filename(G_TEST_DIST, "image", dir, name, NULL);
-	g_autoptr(GError) error = NULL;
-	gchar *data = NULL;
-	gsize len = 0;
-
-	g_file_get_contents(path, &data, &len, &error);
-	g_assert_no_error(error);
-	return g_bytes_new_take(data, len);
+	return nusec_test_load(path);
 }
 
 static void
@@ -968,67 +963,32 @@ test_image_imgtool(void)
 
 /* ---- the fuzz corpus: each file rejected with its specific status ---- */
 
+/* expected.txt: the status with the public key, then with the OTP key hash */
+static gboolean
+test_image_corpus_run(GBytes *data, const gchar **got, gpointer user_data)
+{
+	fwc_image_trust trust = {.mode = FWC_IMAGE_TRUST_PUBLIC_KEY,
+				 .public_key = fuzz_image_public_key,
+				 .min_security_counter = FUZZ_IMAGE_MIN_SECURITY_COUNTER};
+	int st =
+	    fwc_image_verify(g_bytes_get_data(data, NULL), g_bytes_get_size(data), &trust, NULL);
+
+	got[0] = fwc_image_status_name(st);
+	trust.mode = FWC_IMAGE_TRUST_KEY_HASH;
+	trust.key_hash = fuzz_image_key_hash;
+	st = fwc_image_verify(g_bytes_get_data(data, NULL), g_bytes_get_size(data), &trust, NULL);
+	got[1] = fwc_image_status_name(st);
+	return st == FWC_IMAGE_OK;
+}
+
 static void
 test_image_corpus(void)
 {
-	g_autoptr(GBytes) expected = test_load("corpus", "expected.txt");
-	g_autofree gchar *text =
-	    g_strndup(g_bytes_get_data(expected, NULL), g_bytes_get_size(expected));
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-	g_autofree gchar *dir_path = g_test_build_filename(G_TEST_DIST, "image", "corpus", NULL);
-	g_autoptr(GDir) dir = NULL;
-	g_autoptr(GHashTable) listed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	g_autoptr(GError) error = NULL;
-	const gchar *name;
-	guint rejected = 0;
-
-	for (guint i = 0; lines[i] != NULL; i++) {
-		g_auto(GStrv) f = NULL;
-		g_autoptr(GBytes) data = NULL;
-		fwc_image_trust trust = {.mode = FWC_IMAGE_TRUST_PUBLIC_KEY,
-					 .public_key = fuzz_image_public_key,
-					 .min_security_counter = FUZZ_IMAGE_MIN_SECURITY_COUNTER};
-		int st;
-
-		if (lines[i][0] == '#' || lines[i][0] == '\0')
-			continue;
-		f = g_strsplit(lines[i], " ", -1);
-		g_assert_cmpuint(g_strv_length(f), ==, 3);
-		data = test_load("corpus", f[0]);
-		g_hash_table_add(listed, g_strdup(f[0]));
-		st = fwc_image_verify(g_bytes_get_data(data, NULL),
-				      g_bytes_get_size(data),
-				      &trust,
-				      NULL);
-		if (g_strcmp0(fwc_image_status_name(st), f[1]) != 0)
-			g_error("%s with the public key: got %s, expected %s",
-				f[0],
-				fwc_image_status_name(st),
-				f[1]);
-		trust.mode = FWC_IMAGE_TRUST_KEY_HASH;
-		trust.key_hash = fuzz_image_key_hash;
-		st = fwc_image_verify(g_bytes_get_data(data, NULL),
-				      g_bytes_get_size(data),
-				      &trust,
-				      NULL);
-		if (g_strcmp0(fwc_image_status_name(st), f[2]) != 0)
-			g_error("%s with the key hash: got %s, expected %s",
-				f[0],
-				fwc_image_status_name(st),
-				f[2]);
-		if (st != FWC_IMAGE_OK)
-			rejected++;
-	}
-	g_assert_cmpuint(rejected, >=, 40);
-	/* every corpus file has an expectation */
-	dir = g_dir_open(dir_path, 0, &error);
-	g_assert_no_error(error);
-	while ((name = g_dir_read_name(dir)) != NULL) {
-		if (g_strcmp0(name, "expected.txt") == 0)
-			continue;
-		if (!g_hash_table_contains(listed, name))
-			g_error("corpus file %s has no line in expected.txt", name);
-	}
+	NuSecTestCorpus corpus = {.component = "image",
+				  .n_columns = 2,
+				  .min_rejected = 40,
+				  .run = test_image_corpus_run};
+	nusec_test_corpus_check(&corpus);
 }
 
 int

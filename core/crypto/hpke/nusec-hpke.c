@@ -947,6 +947,20 @@ nusec_hpke_context_check_role(NuSecHpkeContext *self, NuSecHpkeRole role, GError
 	return TRUE;
 }
 
+/* IncrementSeq must never wrap: a nonce is used at most once */
+static gboolean
+nusec_hpke_context_check_seq(NuSecHpkeContext *self, GError **error)
+{
+	if (self->seq == G_MAXUINT64) {
+		g_set_error_literal(error,
+				    NUSEC_ERROR,
+				    NUSEC_ERROR_INVALID_ARGUMENT,
+				    "HPKE message limit reached: sequence number exhausted");
+		return FALSE;
+	}
+	return TRUE;
+}
+
 GBytes *
 nusec_hpke_context_seal(NuSecHpkeContext *self, GBytes *aad, GBytes *plaintext, GError **error)
 {
@@ -959,14 +973,8 @@ nusec_hpke_context_seal(NuSecHpkeContext *self, GBytes *aad, GBytes *plaintext, 
 		return NULL;
 	if (!nusec_hpke_check_bound(aad, NUSEC_HPKE_AAD_MAX, "associated data", error))
 		return NULL;
-	/* IncrementSeq must never wrap: a nonce is used at most once */
-	if (self->seq == G_MAXUINT64) {
-		g_set_error_literal(error,
-				    NUSEC_ERROR,
-				    NUSEC_ERROR_INVALID_ARGUMENT,
-				    "HPKE message limit reached: sequence number exhausted");
+	if (!nusec_hpke_context_check_seq(self, error))
 		return NULL;
-	}
 	ct = nusec_hpke_aead_seal(self, self->seq, aad, plaintext, error);
 	if (ct == NULL)
 		return NULL;
@@ -999,13 +1007,8 @@ nusec_hpke_context_open(NuSecHpkeContext *self, GBytes *aad, GBytes *ciphertext,
 	g_return_val_if_fail(self != NULL, NULL);
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-	if (self->seq == G_MAXUINT64) {
-		g_set_error_literal(error,
-				    NUSEC_ERROR,
-				    NUSEC_ERROR_INVALID_ARGUMENT,
-				    "HPKE message limit reached: sequence number exhausted");
+	if (!nusec_hpke_context_check_seq(self, error))
 		return NULL;
-	}
 	pt = nusec_hpke_context_open_at(self, self->seq, aad, ciphertext, error);
 	if (pt == NULL)
 		return NULL;

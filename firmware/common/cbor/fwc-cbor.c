@@ -490,20 +490,23 @@ fwc_cbor_head_type(const fwc_cbor_head *h)
 	return (fwc_cbor_type)h->major;
 }
 
-/* reads the head of the next item, which must be of @major; sets the sticky error */
+/* reads the head of the next item, which must be of @major, and gives its argument; sets the
+ * sticky error */
 static int
-fwc_cbor_take_head(fwc_cbor_reader *r, uint8_t major, fwc_cbor_head *h)
+fwc_cbor_take_arg(fwc_cbor_reader *r, uint8_t major, uint64_t *arg)
 {
+	fwc_cbor_head h;
 	int rc;
 
-	if (r == NULL)
+	if (r == NULL || arg == NULL)
 		return FWC_CBOR_ERR_INVALID_ARG;
-	rc = fwc_cbor_decode_head(r, h);
+	rc = fwc_cbor_decode_head(r, &h);
 	if (rc != FWC_CBOR_OK)
 		return fwc_cbor_reader_fail(r, rc);
-	if (h->major != major)
+	if (h.major != major)
 		return fwc_cbor_reader_fail(r, FWC_CBOR_ERR_TYPE);
-	r->pos += h->head_len;
+	r->pos += h.head_len;
+	*arg = h.arg;
 	return FWC_CBOR_OK;
 }
 
@@ -525,31 +528,13 @@ fwc_cbor_peek_type(fwc_cbor_reader *r, fwc_cbor_type *type)
 int
 fwc_cbor_read_uint(fwc_cbor_reader *r, uint64_t *value)
 {
-	fwc_cbor_head h;
-	int rc;
-
-	if (value == NULL)
-		return FWC_CBOR_ERR_INVALID_ARG;
-	rc = fwc_cbor_take_head(r, FWC_CBOR_MAJOR_UINT, &h);
-	if (rc != FWC_CBOR_OK)
-		return rc;
-	*value = h.arg;
-	return FWC_CBOR_OK;
+	return fwc_cbor_take_arg(r, FWC_CBOR_MAJOR_UINT, value);
 }
 
 int
 fwc_cbor_read_nint(fwc_cbor_reader *r, uint64_t *arg)
 {
-	fwc_cbor_head h;
-	int rc;
-
-	if (arg == NULL)
-		return FWC_CBOR_ERR_INVALID_ARG;
-	rc = fwc_cbor_take_head(r, FWC_CBOR_MAJOR_NINT, &h);
-	if (rc != FWC_CBOR_OK)
-		return rc;
-	*arg = h.arg;
-	return FWC_CBOR_OK;
+	return fwc_cbor_take_arg(r, FWC_CBOR_MAJOR_NINT, arg);
 }
 
 int
@@ -618,46 +603,35 @@ fwc_cbor_read_tstr(fwc_cbor_reader *r, const char **text, size_t *len)
 int
 fwc_cbor_read_array(fwc_cbor_reader *r, size_t *count)
 {
-	fwc_cbor_head h;
+	uint64_t arg = 0;
 	int rc;
 
 	if (count == NULL)
 		return FWC_CBOR_ERR_INVALID_ARG;
-	rc = fwc_cbor_take_head(r, FWC_CBOR_MAJOR_ARRAY, &h);
-	if (rc != FWC_CBOR_OK)
-		return rc;
-	*count = (size_t)h.arg;
-	return FWC_CBOR_OK;
+	rc = fwc_cbor_take_arg(r, FWC_CBOR_MAJOR_ARRAY, &arg);
+	if (rc == FWC_CBOR_OK)
+		*count = (size_t)arg;
+	return rc;
 }
 
 int
 fwc_cbor_read_map(fwc_cbor_reader *r, size_t *pairs)
 {
-	fwc_cbor_head h;
+	uint64_t arg = 0;
 	int rc;
 
 	if (pairs == NULL)
 		return FWC_CBOR_ERR_INVALID_ARG;
-	rc = fwc_cbor_take_head(r, FWC_CBOR_MAJOR_MAP, &h);
-	if (rc != FWC_CBOR_OK)
-		return rc;
-	*pairs = (size_t)h.arg;
-	return FWC_CBOR_OK;
+	rc = fwc_cbor_take_arg(r, FWC_CBOR_MAJOR_MAP, &arg);
+	if (rc == FWC_CBOR_OK)
+		*pairs = (size_t)arg;
+	return rc;
 }
 
 int
 fwc_cbor_read_tag(fwc_cbor_reader *r, uint64_t *tag)
 {
-	fwc_cbor_head h;
-	int rc;
-
-	if (tag == NULL)
-		return FWC_CBOR_ERR_INVALID_ARG;
-	rc = fwc_cbor_take_head(r, FWC_CBOR_MAJOR_TAG, &h);
-	if (rc != FWC_CBOR_OK)
-		return rc;
-	*tag = h.arg;
-	return FWC_CBOR_OK;
+	return fwc_cbor_take_arg(r, FWC_CBOR_MAJOR_TAG, tag);
 }
 
 int
