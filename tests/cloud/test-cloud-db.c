@@ -36,7 +36,7 @@ insert_order(NuSecCloudDbConn *conn, const gchar *order_id, gint64 limit)
 	      NUSEC_DB_TEXT(now)},
 	     4},
 	    {"INSERT INTO orders (id, product_id, firmware_id, quota_limit, not_before, not_after,"
-	     " profile, token, state, created) VALUES ($1, $2, $3, $4, $5, $5, '{}', $6, 'open', "
+	     " profile, token, state, created) VALUES ($1, $2, $3, $4, 0, 1, '{}', $6, 'open', "
 	     "$5)",
 	     {NUSEC_DB_TEXT(order_id),
 	      NUSEC_DB_TEXT(product),
