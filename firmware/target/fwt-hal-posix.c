@@ -411,6 +411,8 @@ fwt_posix_chip_open(fwt_posix_chip *chip,
 		struct dirent *de;
 		if (d == NULL)
 			return fail(err, err_len, "cannot list the flash directory", NULL);
+		/* the dup shares the directory offset that remove_temps() moved */
+		rewinddir(d);
 		while ((de = readdir(d)) != NULL) {
 			unsigned page;
 			char check[32];
