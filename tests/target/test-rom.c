@@ -21,6 +21,9 @@
 #include "nusec-pem-signer.h"
 #include "target-test-util.h"
 
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+
 #define ATTEST_CERT "fake attestation certificate"
 
 typedef struct {
@@ -436,6 +439,7 @@ test_rom_provision(void)
 	g_autoptr(GBytes) csr = NULL;
 	guint8 pub[FWC_P256_POINT_LEN];
 	guint8 nonce[32] = {1, 2, 3};
+	guint8 long_nonce[33] = {0};
 	fwc_tlink_boot_result br;
 	fwc_tlink_info info;
 	fwc_image_info ii;
@@ -470,7 +474,7 @@ test_rom_provision(void)
 	/* empty nonce; nonce too long */
 	assert_status(xfer(c, FWC_TLINK_CMD_GET_RECEIPT, NULL, 0, &receipt2), FWC_TLINK_OK);
 	check_receipt(receipt2, pub, &info, ii.hash, NULL, 0);
-	assert_status(xfer(c, FWC_TLINK_CMD_GET_RECEIPT, nonce, 33, NULL),
+	assert_status(xfer(c, FWC_TLINK_CMD_GET_RECEIPT, long_nonce, sizeof(long_nonce), NULL),
 		      FWC_TLINK_ERR_BAD_LENGTH);
 	/* the CSR still comes from the same key after power cycles */
 	assert_status(xfer(c, FWC_TLINK_CMD_GET_CSR, NULL, 0, &csr), FWC_TLINK_OK);
@@ -964,6 +968,129 @@ test_rom_frames(void)
 	assert_status(xfer(c, FWC_TLINK_CMD_GET_CERT, "x", 1, NULL), FWC_TLINK_ERR_BAD_LENGTH);
 }
 
+/* the RAM chip's RNG is deterministic: draw the bytes it will draw next */
+static void
+predict_rng(const Chip *c, guint8 *out, gsize len, gsize skip)
+{
+	g_autofree fwt_ram_chip *pred = g_new0(fwt_ram_chip, 1);
+	fwt_hal hal;
+	guint8 junk[64];
+
+	fwt_ram_chip_init(pred, 0, &hal);
+	pred->rng_state = c->chip.rng_state;
+	g_assert_cmpuint(skip, <=, sizeof(junk));
+	hal.rng(hal.ctx, junk, skip);
+	hal.rng(hal.ctx, out, len);
+}
+
+static gboolean
+contains_secret(const guint8 *buf, gsize len, const guint8 *secret, gsize secret_len)
+{
+	for (gsize off = 0; off + 8 <= secret_len; off += 4)
+		if (memmem(buf, len, secret + off, 8) != NULL)
+			return TRUE;
+	return FALSE;
+}
+
+/* the public point of a private scalar, computed by OpenSSL */
+static void
+scalar_to_point(const guint8 scalar[32], guint8 point[65])
+{
+	g_autoptr(EC_GROUP) group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+	g_autoptr(EC_POINT) pt = EC_POINT_new(group);
+	g_autoptr(BIGNUM) k = BN_bin2bn(scalar, 32, NULL);
+	g_assert_true(EC_POINT_mul(group, pt, k, NULL, NULL, NULL));
+	g_assert_cmpuint(
+	    EC_POINT_point2oct(group, pt, POINT_CONVERSION_UNCOMPRESSED, point, 65, NULL),
+	    ==,
+	    65);
+}
+
+/* no command, in any lifecycle state, with any payload size, returns a byte string of the
+ * device secret, the attestation key or the identity key; the keystore holds them sealed */
+static void
+test_rom_no_secret_out(void)
+{
+	g_autoptr(Chip) c = chip_new_blank(77);
+	g_autoptr(NuSecSigner) signer = boot_signer();
+	g_autoptr(GBytes) image = sign_image(signer, 3000, 1, TRUE);
+	g_autoptr(GBytes) key = NULL;
+	guint8 secrets[3][32];
+	guint8 fuses[48];
+	guint8 point[65];
+	guint8 pub[FWC_P256_POINT_LEN];
+	const gsize sizes[] = {0, 1, 8, 16, 32, 33, 64};
+	guint checked = 0;
+
+	predict_rng(c, fuses, sizeof(fuses), 0);
+	memcpy(secrets[0], fuses + 16, 32);
+	predict_rng(c, secrets[1], 32, 48);
+	g_assert_cmpint(fwt_rom_fab_prepare(&c->rom, c->attest_pub), ==, FWC_TLINK_OK);
+	g_assert_cmpint(fwt_rom_fab_set_attest_cert(&c->rom, (const guint8 *)"c", 1), ==, 0);
+	/* the prediction is right: the attestation key is that scalar */
+	scalar_to_point(secrets[1], point);
+	g_assert_cmpmem(point, 65, c->attest_pub, 65);
+	predict_rng(c, secrets[2], 32, 0);
+	assert_status(xfer(c, FWC_TLINK_CMD_GEN_KEY, NULL, 0, &key), FWC_TLINK_OK);
+	scalar_to_point(secrets[2], point);
+	g_assert_cmpmem(point, 65, g_bytes_get_data(key, NULL), 65);
+
+	for (guint state = 0; state < 3; state++) {
+		if (state == 1) {
+			guint8 rot[32];
+			GBytes *certs[1];
+			g_autoptr(EVP_PKEY) ca = tt_random_key();
+			g_autoptr(EVP_PKEY) chip_key = tt_point_to_pkey(point);
+			g_autoptr(GBytes) leaf = tt_make_cert(chip_key, ca, "chip");
+			g_autoptr(GBytes) chain = NULL;
+			key_hash(signer, rot);
+			assert_status(xfer(c, FWC_TLINK_CMD_WRITE_ROT, rot, 32, NULL),
+				      FWC_TLINK_OK);
+			certs[0] = leaf;
+			chain = tt_chain_payload(certs, 1);
+			assert_status(xfer(c,
+					   FWC_TLINK_CMD_WRITE_CERT,
+					   g_bytes_get_data(chain, NULL),
+					   g_bytes_get_size(chain),
+					   NULL),
+				      FWC_TLINK_OK);
+			program_image(c, image);
+			assert_status(set_lifecycle(c, FWC_TLINK_LC_PROVISIONED), FWC_TLINK_OK);
+		} else if (state == 2) {
+			assert_status(set_lifecycle(c, FWC_TLINK_LC_LOCKED), FWC_TLINK_OK);
+		}
+		for (guint cmd = 0; cmd < 0x80; cmd++) {
+			for (guint i = 0; i < G_N_ELEMENTS(sizes); i++) {
+				guint8 payload[64] = {0};
+				g_autoptr(GBytes) out = NULL;
+				/* FLASH_*: offset 0, length 16 */
+				if (sizes[i] == 8)
+					payload[4] = 16;
+				/* keep the state: no lifecycle change, no ROT write here */
+				if (cmd == FWC_TLINK_CMD_SET_LIFECYCLE ||
+				    cmd == FWC_TLINK_CMD_WRITE_ROT)
+					continue;
+				(void)xfer(c, (guint8)cmd, payload, sizes[i], &out);
+				for (guint k = 0; k < 3; k++)
+					g_assert_false(contains_secret(g_bytes_get_data(out, NULL),
+								       g_bytes_get_size(out),
+								       secrets[k],
+								       32));
+				checked++;
+			}
+		}
+		/* and nothing of them in clear in any keystore slot or OTP byte read out */
+		for (guint slot = 1; slot < FWT_STORE_SLOTS; slot++)
+			for (guint k = 0; k < 3; k++)
+				g_assert_false(contains_secret(c->chip.store[slot],
+							       c->chip.store_len[slot],
+							       secrets[k],
+							       32));
+	}
+	(void)pub;
+	g_assert_cmpuint(checked, >, 1000);
+}
+
 /* each corpus file answers its expected status (the harness's own runner) */
 static void
 test_rom_corpus(void)
@@ -1013,6 +1140,7 @@ main(int argc, char **argv)
 	g_test_add_func("/target/rom/sealing", test_rom_sealing);
 	g_test_add_func("/target/rom/storage-failure", test_rom_storage_failure);
 	g_test_add_func("/target/rom/frames", test_rom_frames);
+	g_test_add_func("/target/rom/no-secret-out", test_rom_no_secret_out);
 	g_test_add_func("/target/rom/corpus", test_rom_corpus);
 	return g_test_run();
 }
