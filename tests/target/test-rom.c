@@ -1091,6 +1091,106 @@ test_rom_no_secret_out(void)
 	g_assert_cmpuint(checked, >, 1000);
 }
 
+/* the programmer-side client (fwc_tlink_xfer) looped back into the ROM */
+typedef struct {
+	Chip *c;
+	guint8 resp[FWC_LINK_MAX_FRAME];
+	gsize resp_len;
+	gsize resp_pos;
+	gboolean corrupt;
+} Loop;
+
+static int
+loop_send(void *user, const uint8_t *buf, size_t len)
+{
+	Loop *l = user;
+	l->resp_len = fwt_rom_handle(&l->c->rom, buf, len, l->resp, sizeof(l->resp));
+	l->resp_pos = 0;
+	if (l->corrupt)
+		l->resp[l->resp_len - 1] ^= 1;
+	return l->resp_len > 0 ? 0 : -1;
+}
+
+static int
+loop_recv(void *user, uint8_t *buf, size_t len)
+{
+	Loop *l = user;
+	if (len > l->resp_len - l->resp_pos)
+		return -1;
+	memcpy(buf, l->resp + l->resp_pos, len);
+	l->resp_pos += len;
+	return 0;
+}
+
+static void
+test_rom_client(void)
+{
+	g_autoptr(Chip) c = chip_new(14);
+	g_autofree guint8 *scratch = g_malloc(FWC_LINK_MAX_FRAME);
+	Loop loop = {.c = c};
+	fwc_tlink_client client = {.send = loop_send,
+				   .recv = loop_recv,
+				   .user = &loop,
+				   .buf = scratch,
+				   .buf_len = FWC_LINK_MAX_FRAME};
+	const uint8_t *payload = NULL;
+	size_t payload_len = 0;
+	uint16_t status = 0xffff;
+	int link = -1;
+	fwc_tlink_info info;
+
+	g_assert_cmpint(fwc_tlink_xfer(&client,
+				       FWC_TLINK_CMD_GET_INFO,
+				       NULL,
+				       0,
+				       &status,
+				       &payload,
+				       &payload_len,
+				       &link),
+			==,
+			FWC_TLINK_XFER_OK);
+	assert_status(status, FWC_TLINK_OK);
+	g_assert_cmpint(fwc_tlink_info_decode(payload, payload_len, &info), ==, FWC_TLINK_OK);
+	g_assert_cmpstr(info.model, ==, FWT_ROM_MODEL);
+	g_assert_cmpint(fwc_tlink_xfer(&client,
+				       FWC_TLINK_CMD_GET_CSR,
+				       NULL,
+				       0,
+				       &status,
+				       &payload,
+				       &payload_len,
+				       &link),
+			==,
+			FWC_TLINK_XFER_OK);
+	assert_status(status, FWC_TLINK_ERR_NO_KEY);
+	g_assert_cmpuint(payload_len, ==, 0);
+	/* a corrupted response */
+	loop.corrupt = TRUE;
+	g_assert_cmpint(fwc_tlink_xfer(&client,
+				       FWC_TLINK_CMD_GET_INFO,
+				       NULL,
+				       0,
+				       &status,
+				       &payload,
+				       &payload_len,
+				       &link),
+			==,
+			FWC_TLINK_XFER_ERR_FRAME);
+	g_assert_cmpint(link, ==, FWC_LINK_ERR_BAD_CRC);
+	/* a too-small scratch buffer */
+	client.buf_len = 100;
+	g_assert_cmpint(fwc_tlink_xfer(&client,
+				       FWC_TLINK_CMD_GET_INFO,
+				       NULL,
+				       0,
+				       &status,
+				       &payload,
+				       &payload_len,
+				       &link),
+			==,
+			FWC_TLINK_XFER_ERR_ARGUMENT);
+}
+
 /* each corpus file answers its expected status (the harness's own runner) */
 static void
 test_rom_corpus(void)
@@ -1141,6 +1241,7 @@ main(int argc, char **argv)
 	g_test_add_func("/target/rom/storage-failure", test_rom_storage_failure);
 	g_test_add_func("/target/rom/frames", test_rom_frames);
 	g_test_add_func("/target/rom/no-secret-out", test_rom_no_secret_out);
+	g_test_add_func("/target/rom/client", test_rom_client);
 	g_test_add_func("/target/rom/corpus", test_rom_corpus);
 	return g_test_run();
 }

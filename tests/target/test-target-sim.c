@@ -304,21 +304,50 @@ read_response(Sim *s, guint8 cmd, TtResponse *r)
 	return TRUE;
 }
 
-/* -1 when the chip died (connection closed without an answer) */
+static int
+sock_send(void *user, const uint8_t *buf, size_t len)
+{
+	Sim *s = user;
+	return write_all(s->fd, buf, len) ? 0 : -1;
+}
+
+static int
+sock_recv(void *user, uint8_t *buf, size_t len)
+{
+	Sim *s = user;
+	return read_all(s->fd, buf, len) ? 0 : -1;
+}
+
+/* one exchange through the programmer-side client (fwc_tlink_xfer) over the socket;
+ * -1 when the chip died (connection closed without an answer) */
 static int
 sim_xfer(Sim *s, guint8 cmd, const void *payload, gsize len, GBytes **out)
 {
-	g_autoptr(GBytes) req = tt_request(cmd, payload, len);
-	g_auto(TtResponse) r = {0};
+	static guint8 scratch[FWC_LINK_MAX_FRAME];
+	fwc_tlink_client client = {.send = sock_send,
+				   .recv = sock_recv,
+				   .user = s,
+				   .buf = scratch,
+				   .buf_len = sizeof(scratch)};
+	const uint8_t *p = NULL;
+	size_t plen = 0;
+	uint16_t status = 0;
+	int link = 0;
+	int rc;
 
 	if (s->fd < 0)
 		sim_connect(s);
-	if (!write_all(s->fd, g_bytes_get_data(req, NULL), g_bytes_get_size(req)) ||
-	    !read_response(s, cmd, &r))
+	rc = fwc_tlink_xfer(&client, cmd, payload, len, &status, &p, &plen, &link);
+	if (rc == FWC_TLINK_XFER_ERR_SEND || rc == FWC_TLINK_XFER_ERR_RECV)
 		return -1;
+	if (rc != FWC_TLINK_XFER_OK)
+		g_error("exchange %s failed: %d (%s)",
+			fwc_tlink_cmd_name(cmd),
+			rc,
+			fwc_link_status_name(link));
 	if (out != NULL)
-		*out = g_steal_pointer(&r.payload);
-	return r.status;
+		*out = g_bytes_new(p, plen);
+	return status;
 }
 
 #define assert_status(got, want)                                                                   \

@@ -272,3 +272,54 @@ fwc_tlink_boot_result_decode(const uint8_t *buf, size_t len, fwc_tlink_boot_resu
 	memcpy(r->image_hash, buf + 24, sizeof(r->image_hash));
 	return FWC_TLINK_OK;
 }
+
+int
+fwc_tlink_xfer(fwc_tlink_client *client,
+	       uint8_t command,
+	       const uint8_t *req,
+	       size_t req_len,
+	       uint16_t *status,
+	       const uint8_t **payload,
+	       size_t *payload_len,
+	       int *link_status)
+{
+	fwc_link_frame frame;
+	size_t len = 0;
+	size_t frame_len = 0;
+	int rc;
+
+	if (link_status != NULL)
+		*link_status = FWC_LINK_OK;
+	if (client == NULL || client->send == NULL || client->recv == NULL || client->buf == NULL ||
+	    client->buf_len < FWC_LINK_MAX_FRAME || status == NULL || payload == NULL ||
+	    payload_len == NULL)
+		return FWC_TLINK_XFER_ERR_ARGUMENT;
+	*payload = NULL;
+	*payload_len = 0;
+	rc = fwc_link_encode_request(command, req, req_len, client->buf, client->buf_len, &len);
+	if (rc != FWC_LINK_OK) {
+		if (link_status != NULL)
+			*link_status = rc;
+		return FWC_TLINK_XFER_ERR_ARGUMENT;
+	}
+	if (client->send(client->user, client->buf, len) != 0)
+		return FWC_TLINK_XFER_ERR_SEND;
+	if (client->recv(client->user, client->buf, FWC_LINK_HEADER_SIZE) != 0)
+		return FWC_TLINK_XFER_ERR_RECV;
+	rc = fwc_link_header_parse(client->buf, FWC_LINK_HEADER_SIZE, &frame, &frame_len);
+	if (rc == FWC_LINK_OK && client->recv(client->user,
+					      client->buf + FWC_LINK_HEADER_SIZE,
+					      frame_len - FWC_LINK_HEADER_SIZE) != 0)
+		return FWC_TLINK_XFER_ERR_RECV;
+	if (rc == FWC_LINK_OK)
+		rc = fwc_link_decode_response(client->buf, frame_len, command, &frame);
+	if (rc != FWC_LINK_OK) {
+		if (link_status != NULL)
+			*link_status = rc;
+		return FWC_TLINK_XFER_ERR_FRAME;
+	}
+	*status = frame.status;
+	*payload = frame.payload;
+	*payload_len = frame.payload_len;
+	return FWC_TLINK_XFER_OK;
+}

@@ -161,3 +161,45 @@ fwc_tlink_boot_result_decode(const uint8_t *buf, size_t len, fwc_tlink_boot_resu
 #define FWC_TLINK_RCPT_IMAGE_STATUS 7 /* uint, fwc_image_status */
 #define FWC_TLINK_RCPT_SEC_COUNTER  8 /* uint, OTP counter */
 #define FWC_TLINK_RCPT_NONCE	    9 /* bstr 0..32, from the request */
+
+/* ------------------------------------------------------------------------------------------ */
+/* programmer side: one request/response exchange over any byte transport */
+
+/* sends @len bytes; returns 0 on success */
+typedef int (*fwc_tlink_send_fn)(void *user, const uint8_t *buf, size_t len);
+/* receives exactly @len bytes (blocking, with the transport's own timeout); 0 on success */
+typedef int (*fwc_tlink_recv_fn)(void *user, uint8_t *buf, size_t len);
+
+typedef struct {
+	fwc_tlink_send_fn send;
+	fwc_tlink_recv_fn recv;
+	void *user;
+	/* FWC_LINK_MAX_FRAME bytes of scratch for the frames (no heap) */
+	uint8_t *buf;
+	size_t buf_len;
+} fwc_tlink_client;
+
+/* what went wrong in an exchange, beside the target's own status */
+typedef enum {
+	FWC_TLINK_XFER_OK = 0,
+	FWC_TLINK_XFER_ERR_ARGUMENT, /* NULL callback or buffer, payload too long */
+	FWC_TLINK_XFER_ERR_SEND,     /* the transport could not send */
+	FWC_TLINK_XFER_ERR_RECV,     /* the transport closed or timed out */
+	FWC_TLINK_XFER_ERR_FRAME,    /* the response is not a valid frame (see link_status) */
+} fwc_tlink_xfer_status;
+
+/*
+ * Sends one request and reads its response into the client's buffer. On FWC_TLINK_XFER_OK,
+ * *@status is the target's fwc_tlink_status and @payload / @payload_len point into the
+ * client's buffer (valid until the next exchange). @link_status (may be NULL) gets the
+ * fwc_link_status of a bad response frame.
+ */
+int
+fwc_tlink_xfer(fwc_tlink_client *client,
+	       uint8_t command,
+	       const uint8_t *req,
+	       size_t req_len,
+	       uint16_t *status,
+	       const uint8_t **payload,
+	       size_t *payload_len,
+	       int *link_status);
