@@ -794,8 +794,13 @@ static int
 fwt_cmd_flash_hash(fwt_rom *rom, fwt_cmd *c)
 {
 	uint32_t off, len;
-	int rc = fwt_rom_flash_range(rom, c, &off, &len);
+	int rc;
 
+	/* once LOCKED, hashes of chosen small ranges would read the flash out byte by byte:
+	 * the boot result and the receipt carry the image hash instead */
+	if (fwt_rom_lifecycle(rom) == FWC_TLINK_LC_LOCKED)
+		return FWC_TLINK_ERR_DEBUG_LOCKED;
+	rc = fwt_rom_flash_range(rom, c, &off, &len);
 	if (rc != FWC_TLINK_OK)
 		return rc;
 	if (fwc_sha256(rom->hal->flash_map(rom->hal->ctx) + off, len, c->out) != FWC_CRYPTO_OK)

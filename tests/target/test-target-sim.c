@@ -844,6 +844,8 @@ test_sim_e2e(void)
 	assert_status(sim_flash_write(&s, 0x80000, rot, 4), FWC_TLINK_ERR_LIFECYCLE);
 	assert_status(sim_range(&s, FWC_TLINK_CMD_FLASH_READ, 0, 16, NULL),
 		      FWC_TLINK_ERR_DEBUG_LOCKED);
+	assert_status(sim_range(&s, FWC_TLINK_CMD_FLASH_HASH, 0, 1, NULL),
+		      FWC_TLINK_ERR_DEBUG_LOCKED);
 	assert_status(sim_xfer(&s, FWC_TLINK_CMD_GEN_KEY, NULL, 0, NULL), FWC_TLINK_ERR_LIFECYCLE);
 	/* someone edits the flash behind the chip's back: it refuses to boot it */
 	sim_stop(&s);
