@@ -526,7 +526,6 @@ fwt_cmd_get_info(fwt_rom *rom, fwt_cmd *c)
 static int
 fwt_cmd_attest(fwt_rom *rom, fwt_cmd *c)
 {
-	fwc_sha256_ctx h;
 	uint8_t digest[FWC_SHA256_LEN];
 	size_t cert_len = 0;
 	int rc;
@@ -535,18 +534,9 @@ fwt_cmd_attest(fwt_rom *rom, fwt_cmd *c)
 		return FWC_TLINK_ERR_BAD_LENGTH;
 	if (!fwt_rom_is_fabricated(rom))
 		return FWC_TLINK_ERR_NOT_FABRICATED;
-	if (fwc_sha256_begin(&h) != FWC_CRYPTO_OK)
-		return FWC_TLINK_ERR_CRYPTO;
-	if (fwc_sha256_update(&h,
-			      (const uint8_t *)FWC_TLINK_ATTEST_CONTEXT,
-			      sizeof(FWC_TLINK_ATTEST_CONTEXT) - 1) != FWC_CRYPTO_OK ||
-	    fwc_sha256_update(&h, rom->otp + FWT_OTP_CHIP_ID, FWC_TLINK_CHIP_ID_LEN) !=
-		FWC_CRYPTO_OK ||
-	    fwc_sha256_update(&h, c->in, c->in_len) != FWC_CRYPTO_OK ||
-	    fwc_sha256_finish(&h, digest) != FWC_CRYPTO_OK) {
-		fwc_sha256_abort(&h);
-		return FWC_TLINK_ERR_CRYPTO;
-	}
+	rc = fwc_tlink_attest_digest(rom->otp + FWT_OTP_CHIP_ID, c->in, digest);
+	if (rc != FWC_TLINK_OK)
+		return rc;
 	rc = fwt_rom_sign_digest(rom->attest_key, digest, c->out);
 	if (rc != FWC_TLINK_OK)
 		return rc;

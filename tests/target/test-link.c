@@ -166,6 +166,51 @@ test_link_payloads(void)
 }
 
 static void
+test_link_helpers(void)
+{
+	const uint8_t a[] = {0x30, 0x01, 0x00};
+	const uint8_t b[] = {0x30, 0x00};
+	const uint8_t *certs[] = {a, b, a, b, a};
+	const size_t lens[] = {sizeof(a), sizeof(b), sizeof(a), sizeof(b), sizeof(a)};
+	const size_t zero_len[] = {0};
+	const uint8_t want[] = {2, 3, 0, 0x30, 0x01, 0x00, 2, 0, 0x30, 0x00};
+	uint8_t out[64];
+	size_t len = 0;
+	uint8_t chip_id[16], nonce[32], digest[32], want_digest[32];
+	GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
+	gsize dlen = 32;
+
+	g_assert_cmpint(fwc_tlink_chain_encode(certs, lens, 2, out, sizeof(out), &len),
+			==,
+			FWC_TLINK_OK);
+	g_assert_cmpmem(out, len, want, sizeof(want));
+	g_assert_cmpint(fwc_tlink_chain_encode(certs, lens, 0, out, sizeof(out), &len),
+			==,
+			FWC_TLINK_ERR_CERT_CHAIN_FORMAT);
+	g_assert_cmpint(fwc_tlink_chain_encode(certs, lens, 5, out, sizeof(out), &len),
+			==,
+			FWC_TLINK_ERR_CERT_CHAIN_FORMAT);
+	g_assert_cmpint(fwc_tlink_chain_encode(certs, zero_len, 1, out, sizeof(out), &len),
+			==,
+			FWC_TLINK_ERR_CERT_CHAIN_FORMAT);
+	g_assert_cmpint(fwc_tlink_chain_encode(certs, lens, 2, out, 9, &len),
+			==,
+			FWC_TLINK_ERR_BAD_LENGTH);
+	g_assert_cmpint(fwc_tlink_chain_encode(certs, lens, 2, out, 10, &len), ==, FWC_TLINK_OK);
+
+	/* the attestation digest against GLib's SHA-256 of the documented concatenation */
+	memset(chip_id, 0xc1, sizeof(chip_id));
+	memset(nonce, 0x4e, sizeof(nonce));
+	g_assert_cmpint(fwc_tlink_attest_digest(chip_id, nonce, digest), ==, FWC_TLINK_OK);
+	g_checksum_update(ck, (const guchar *)"NuSEC target attest v1", 22);
+	g_checksum_update(ck, chip_id, 16);
+	g_checksum_update(ck, nonce, 32);
+	g_checksum_get_digest(ck, want_digest, &dlen);
+	g_checksum_free(ck);
+	g_assert_cmpmem(digest, 32, want_digest, 32);
+}
+
+static void
 test_link_corpus(void)
 {
 	g_autofree gchar *dir = g_test_build_filename(G_TEST_DIST, "target", "corpus-link", NULL);
@@ -208,6 +253,7 @@ main(int argc, char **argv)
 	g_test_add_func("/target/link/vector", test_link_vector);
 	g_test_add_func("/target/link/response", test_link_response);
 	g_test_add_func("/target/link/payloads", test_link_payloads);
+	g_test_add_func("/target/link/helpers", test_link_helpers);
 	g_test_add_func("/target/link/corpus", test_link_corpus);
 	return g_test_run();
 }

@@ -323,3 +323,62 @@ fwc_tlink_xfer(fwc_tlink_client *client,
 	*payload_len = frame.payload_len;
 	return FWC_TLINK_XFER_OK;
 }
+
+int
+fwc_tlink_attest_digest(const uint8_t chip_id[FWC_TLINK_CHIP_ID_LEN],
+			const uint8_t nonce[FWC_TLINK_NONCE_LEN],
+			uint8_t digest[FWC_SHA256_LEN])
+{
+	fwc_sha256_ctx h;
+
+	if (fwc_sha256_begin(&h) != FWC_CRYPTO_OK)
+		return FWC_TLINK_ERR_CRYPTO;
+	if (fwc_sha256_update(&h,
+			      (const uint8_t *)FWC_TLINK_ATTEST_CONTEXT,
+			      sizeof(FWC_TLINK_ATTEST_CONTEXT) - 1) != FWC_CRYPTO_OK ||
+	    fwc_sha256_update(&h, chip_id, FWC_TLINK_CHIP_ID_LEN) != FWC_CRYPTO_OK ||
+	    fwc_sha256_update(&h, nonce, FWC_TLINK_NONCE_LEN) != FWC_CRYPTO_OK ||
+	    fwc_sha256_finish(&h, digest) != FWC_CRYPTO_OK) {
+		fwc_sha256_abort(&h);
+		return FWC_TLINK_ERR_CRYPTO;
+	}
+	return FWC_TLINK_OK;
+}
+
+int
+fwc_tlink_chain_encode(const uint8_t *const *certs,
+		       const size_t *lens,
+		       size_t count,
+		       uint8_t *out,
+		       size_t cap,
+		       size_t *out_len)
+{
+	size_t pos = 1;
+
+	if (out_len != NULL)
+		*out_len = 0;
+	if (certs == NULL || lens == NULL || out == NULL || out_len == NULL)
+		return FWC_TLINK_ERR_BAD_ARGUMENT;
+	if (count == 0 || count > FWC_TLINK_CERT_MAX)
+		return FWC_TLINK_ERR_CERT_CHAIN_FORMAT;
+	if (cap > FWC_LINK_MAX_PAYLOAD)
+		cap = FWC_LINK_MAX_PAYLOAD;
+	for (size_t i = 0; i < count; i++) {
+		if (certs[i] == NULL || lens[i] == 0 || lens[i] > 0xffff)
+			return FWC_TLINK_ERR_CERT_CHAIN_FORMAT;
+		if (cap < pos || cap - pos < 2 || cap - pos - 2 < lens[i])
+			return FWC_TLINK_ERR_BAD_LENGTH;
+		pos += 2 + lens[i];
+	}
+	if (cap < 1)
+		return FWC_TLINK_ERR_BAD_LENGTH;
+	out[0] = (uint8_t)count;
+	pos = 1;
+	for (size_t i = 0; i < count; i++) {
+		fwc_link_put_u16(out + pos, (uint16_t)lens[i]);
+		memcpy(out + pos + 2, certs[i], lens[i]);
+		pos += 2 + lens[i];
+	}
+	*out_len = pos;
+	return FWC_TLINK_OK;
+}

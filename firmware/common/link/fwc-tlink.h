@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fwc-crypto.h"
 #include "fwc-link.h"
 
 /* commands (requests); the response carries code | FWC_LINK_RESPONSE_BIT */
@@ -150,6 +151,24 @@ fwc_tlink_boot_result_encode(const fwc_tlink_boot_result *r,
 			     uint8_t out[FWC_TLINK_BOOT_RESULT_LEN]);
 int
 fwc_tlink_boot_result_decode(const uint8_t *buf, size_t len, fwc_tlink_boot_result *r);
+
+/* the digest ATTEST signs: SHA-256(FWC_TLINK_ATTEST_CONTEXT || chip ID || nonce);
+ * FWC_TLINK_OK or FWC_TLINK_ERR_CRYPTO */
+int
+fwc_tlink_attest_digest(const uint8_t chip_id[FWC_TLINK_CHIP_ID_LEN],
+			const uint8_t nonce[FWC_TLINK_NONCE_LEN],
+			uint8_t digest[FWC_SHA256_LEN]);
+
+/* WRITE_CERT payload: u8 count, then (u16 length, DER) per certificate, leaf first.
+ * FWC_TLINK_OK, FWC_TLINK_ERR_CERT_CHAIN_FORMAT (count 0 or > 4, a length 0 or > 65535) or
+ * FWC_TLINK_ERR_BAD_LENGTH (does not fit @cap or FWC_LINK_MAX_PAYLOAD) */
+int
+fwc_tlink_chain_encode(const uint8_t *const *certs,
+		       const size_t *lens,
+		       size_t count,
+		       uint8_t *out,
+		       size_t cap,
+		       size_t *out_len);
 
 /* receipt payload map keys (CBOR unsigned integers) */
 #define FWC_TLINK_RCPT_CHIP_ID	    1 /* bstr 16 */
