@@ -578,6 +578,120 @@ test_rom_matrix(void)
 	assert_status(boot(c, &br), FWC_TLINK_OK);
 }
 
+/* the command matrix of docs/formats/target-link.md, row by row: each command with a
+ * well-formed request, on a chip that has everything (ROT, key, certificate, image) */
+typedef struct {
+	guint8 cmd;
+	int want[3]; /* OPEN, PROVISIONED, LOCKED */
+} MatrixRow;
+
+static void
+test_rom_matrix_table(void)
+{
+	static const MatrixRow rows[] = {
+	    {FWC_TLINK_CMD_GET_INFO, {FWC_TLINK_OK, FWC_TLINK_OK, FWC_TLINK_OK}},
+	    {FWC_TLINK_CMD_ATTEST, {FWC_TLINK_OK, FWC_TLINK_OK, FWC_TLINK_OK}},
+	    {FWC_TLINK_CMD_WRITE_ROT,
+	     {FWC_TLINK_OK, FWC_TLINK_ERR_LIFECYCLE, FWC_TLINK_ERR_LIFECYCLE}},
+	    {FWC_TLINK_CMD_GEN_KEY,
+	     {FWC_TLINK_ERR_KEY_EXISTS, FWC_TLINK_ERR_LIFECYCLE, FWC_TLINK_ERR_LIFECYCLE}},
+	    {FWC_TLINK_CMD_GET_CSR, {FWC_TLINK_OK, FWC_TLINK_OK, FWC_TLINK_OK}},
+	    {FWC_TLINK_CMD_WRITE_CERT,
+	     {FWC_TLINK_OK, FWC_TLINK_ERR_LIFECYCLE, FWC_TLINK_ERR_LIFECYCLE}},
+	    {FWC_TLINK_CMD_FLASH_ERASE, {FWC_TLINK_OK, FWC_TLINK_OK, FWC_TLINK_ERR_LIFECYCLE}},
+	    {FWC_TLINK_CMD_FLASH_WRITE, {FWC_TLINK_OK, FWC_TLINK_OK, FWC_TLINK_ERR_LIFECYCLE}},
+	    {FWC_TLINK_CMD_FLASH_HASH, {FWC_TLINK_OK, FWC_TLINK_OK, FWC_TLINK_ERR_DEBUG_LOCKED}},
+	    {FWC_TLINK_CMD_FLASH_READ, {FWC_TLINK_OK, FWC_TLINK_OK, FWC_TLINK_ERR_DEBUG_LOCKED}},
+	    {FWC_TLINK_CMD_SET_LIFECYCLE,
+	     {FWC_TLINK_ERR_LIFECYCLE_INVALID,
+	      FWC_TLINK_ERR_LIFECYCLE_INVALID,
+	      FWC_TLINK_ERR_LIFECYCLE_INVALID}},
+	    {FWC_TLINK_CMD_BOOT, {FWC_TLINK_OK, FWC_TLINK_OK, FWC_TLINK_OK}},
+	    {FWC_TLINK_CMD_GET_RECEIPT, {FWC_TLINK_OK, FWC_TLINK_OK, FWC_TLINK_OK}},
+	    {FWC_TLINK_CMD_GET_CERT, {FWC_TLINK_OK, FWC_TLINK_OK, FWC_TLINK_OK}},
+	    {0x0f,
+	     {FWC_TLINK_ERR_UNKNOWN_COMMAND,
+	      FWC_TLINK_ERR_UNKNOWN_COMMAND,
+	      FWC_TLINK_ERR_UNKNOWN_COMMAND}},
+	};
+	g_autoptr(Chip) c = chip_new(15);
+	g_autoptr(NuSecSigner) signer = boot_signer();
+	g_autoptr(GBytes) image = sign_image(signer, 2000, 0, TRUE);
+	g_autoptr(GBytes) chain = NULL;
+	guint8 pub[FWC_P256_POINT_LEN];
+	guint8 rot[32];
+	guint32 last_page = FWT_RAM_FLASH_SIZE - FWT_RAM_PAGE_SIZE;
+
+	key_hash(signer, rot);
+	provision_identity(c, signer, pub);
+	assert_status(xfer(c, FWC_TLINK_CMD_GET_CERT, NULL, 0, &chain), FWC_TLINK_OK);
+	program_image(c, image);
+	for (guint state = 0; state < 3; state++) {
+		GString *line = g_string_new(fwc_tlink_lifecycle_name(state));
+		fwc_tlink_info info;
+		get_info(c, &info);
+		g_assert_cmpuint(info.lifecycle, ==, state);
+		for (guint i = 0; i < G_N_ELEMENTS(rows); i++) {
+			guint8 p[40] = {0};
+			gsize len = 0;
+			const void *payload = p;
+			int st;
+			switch (rows[i].cmd) {
+			case FWC_TLINK_CMD_ATTEST:
+				len = 32;
+				break;
+			case FWC_TLINK_CMD_WRITE_ROT:
+				payload = rot;
+				len = 32;
+				break;
+			case FWC_TLINK_CMD_WRITE_CERT:
+				payload = g_bytes_get_data(chain, &len);
+				break;
+			case FWC_TLINK_CMD_FLASH_ERASE:
+				fwc_link_put_u32(p, last_page);
+				fwc_link_put_u32(p + 4, FWT_RAM_PAGE_SIZE);
+				len = 8;
+				break;
+			case FWC_TLINK_CMD_FLASH_WRITE:
+				fwc_link_put_u32(p, last_page);
+				len = 8;
+				break;
+			case FWC_TLINK_CMD_FLASH_HASH:
+			case FWC_TLINK_CMD_FLASH_READ:
+				fwc_link_put_u32(p + 4, 16);
+				len = 8;
+				break;
+			case FWC_TLINK_CMD_SET_LIFECYCLE:
+				p[0] = (guint8)state; /* the current state: never a transition */
+				len = 1;
+				break;
+			case FWC_TLINK_CMD_GET_RECEIPT:
+				len = 8;
+				break;
+			default:
+				break;
+			}
+			st = xfer(c, rows[i].cmd, payload, len, NULL);
+			g_string_append_printf(line,
+					       " %s=%s",
+					       fwc_tlink_cmd_name(rows[i].cmd) != NULL
+						   ? fwc_tlink_cmd_name(rows[i].cmd)
+						   : "0x0f",
+					       fwc_tlink_status_name(st));
+			if (st != rows[i].want[state])
+				g_error("%s in %s: got %s, expected %s",
+					fwc_tlink_cmd_name(rows[i].cmd),
+					fwc_tlink_lifecycle_name(state),
+					fwc_tlink_status_name(st),
+					fwc_tlink_status_name(rows[i].want[state]));
+		}
+		g_test_message("%s", line->str);
+		g_string_free(line, TRUE);
+		if (state < 2)
+			assert_status(set_lifecycle(c, (guint8)(state + 1)), FWC_TLINK_OK);
+	}
+}
+
 static void
 expect_boot(Chip *c, GBytes *image, int image_status)
 {
@@ -1236,6 +1350,7 @@ main(int argc, char **argv)
 	g_test_add_func("/target/rom/attest", test_rom_attest);
 	g_test_add_func("/target/rom/provision", test_rom_provision);
 	g_test_add_func("/target/rom/matrix", test_rom_matrix);
+	g_test_add_func("/target/rom/matrix-table", test_rom_matrix_table);
 	g_test_add_func("/target/rom/secure-boot", test_rom_secure_boot);
 	g_test_add_func("/target/rom/write-cert", test_rom_write_cert);
 	g_test_add_func("/target/rom/write-rot", test_rom_write_rot);
