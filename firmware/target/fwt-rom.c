@@ -550,6 +550,30 @@ fwt_cmd_attest(fwt_rom *rom, fwt_cmd *c)
 	return FWC_TLINK_OK;
 }
 
+/* the identity key was made inside this genuine chip: the attestation key vouches for it */
+static int
+fwt_cmd_attest_key(fwt_rom *rom, fwt_cmd *c)
+{
+	uint8_t digest[FWC_SHA256_LEN];
+	int rc;
+
+	if (c->in_len != FWC_TLINK_NONCE_LEN)
+		return FWC_TLINK_ERR_BAD_LENGTH;
+	if (!fwt_rom_is_fabricated(rom))
+		return FWC_TLINK_ERR_NOT_FABRICATED;
+	if (rom->id_key == 0)
+		return FWC_TLINK_ERR_NO_KEY;
+	rc = fwc_tlink_attest_key_digest(rom->otp + FWT_OTP_CHIP_ID, c->in, rom->id_pub, digest);
+	if (rc != FWC_TLINK_OK)
+		return rc;
+	rc = fwt_rom_sign_digest(rom->attest_key, digest, c->out + FWC_P256_POINT_LEN);
+	if (rc != FWC_TLINK_OK)
+		return rc;
+	memcpy(c->out, rom->id_pub, FWC_P256_POINT_LEN);
+	c->out_len = FWC_P256_POINT_LEN + FWC_P256_SIG_LEN;
+	return FWC_TLINK_OK;
+}
+
 static int
 fwt_cmd_write_rot(fwt_rom *rom, fwt_cmd *c)
 {
@@ -1083,6 +1107,9 @@ fwt_rom_handle(fwt_rom *rom, const uint8_t *req, size_t req_len, uint8_t *resp, 
 			break;
 		case FWC_TLINK_CMD_GET_CERT:
 			rc = fwt_cmd_get_cert(rom, &c);
+			break;
+		case FWC_TLINK_CMD_ATTEST_KEY:
+			rc = fwt_cmd_attest_key(rom, &c);
 			break;
 		default:
 			rc = FWC_TLINK_ERR_UNKNOWN_COMMAND;

@@ -26,6 +26,7 @@ def u32(v):
 
 GET_INFO, ATTEST, WRITE_ROT, GEN_KEY, GET_CSR, WRITE_CERT = 1, 2, 3, 4, 5, 6
 FLASH_ERASE, FLASH_WRITE, FLASH_HASH, FLASH_READ, SET_LC, BOOT, RECEIPT, GET_CERT = range(7, 15)
+ATTEST_KEY = 15
 
 spki = subprocess.run(["openssl", "pkey", "-pubin", "-in",
                        os.path.join(IMGDIR, "imgtool-ec-p256.pub.pem"), "-outform", "DER"],
@@ -49,6 +50,11 @@ CASES = [
     ("get-info", frame(GET_INFO), "FWC_TLINK_OK"),
     ("get-info-payload", frame(GET_INFO, b"x"), "FWC_TLINK_ERR_BAD_LENGTH"),
     ("unknown-command", frame(0x42), "FWC_TLINK_ERR_UNKNOWN_COMMAND"),
+    ("unknown-command-0x10", frame(0x10), "FWC_TLINK_ERR_UNKNOWN_COMMAND"),
+    ("attest-key-no-key", frame(ATTEST_KEY, bytes(32)), "FWC_TLINK_ERR_NO_KEY"),
+    ("attest-key", frame(GEN_KEY) + frame(ATTEST_KEY, bytes(32)), "FWC_TLINK_OK"),
+    ("attest-key-short-nonce", frame(GEN_KEY) + frame(ATTEST_KEY, bytes(31)),
+     "FWC_TLINK_ERR_BAD_LENGTH"),
     ("bad-crc", frame(GET_INFO)[:-1] + b"\x00", "FWC_TLINK_ERR_BAD_FRAME"),
     ("bad-magic", b"XX" + frame(GET_INFO)[2:], "FWC_TLINK_ERR_BAD_FRAME"),
     ("truncated", frame(GET_INFO)[:5], "FWC_TLINK_ERR_BAD_FRAME"),

@@ -345,6 +345,32 @@ test_rom_attest(void)
 	}
 	assert_status(xfer(c, FWC_TLINK_CMD_ATTEST, nonce, 31, NULL), FWC_TLINK_ERR_BAD_LENGTH);
 	assert_status(xfer(c, FWC_TLINK_CMD_ATTEST, NULL, 0, NULL), FWC_TLINK_ERR_BAD_LENGTH);
+
+	/* ATTEST_KEY: the identity key vouched for by the attestation key */
+	assert_status(xfer(c, FWC_TLINK_CMD_ATTEST_KEY, nonce, 32, NULL), FWC_TLINK_ERR_NO_KEY);
+	{
+		g_autoptr(GBytes) key = NULL;
+		g_autoptr(GBytes) ak = NULL;
+		g_autoptr(GChecksum) ck3 = g_checksum_new(G_CHECKSUM_SHA256);
+		guint8 kd[32];
+		const guint8 *a;
+		assert_status(xfer(c, FWC_TLINK_CMD_GEN_KEY, NULL, 0, &key), FWC_TLINK_OK);
+		assert_status(xfer(c, FWC_TLINK_CMD_ATTEST_KEY, nonce, 32, &ak), FWC_TLINK_OK);
+		a = g_bytes_get_data(ak, &len);
+		g_assert_cmpuint(len, ==, 65 + 64);
+		g_assert_cmpmem(a, 65, g_bytes_get_data(key, NULL), 65);
+		g_checksum_update(ck3, (const guint8 *)"NuSEC target key attest v1", 26);
+		g_checksum_update(ck3, info.chip_id, 16);
+		g_checksum_update(ck3, nonce, 32);
+		g_checksum_update(ck3, g_bytes_get_data(key, NULL), 65);
+		dlen = 32;
+		g_checksum_get_digest(ck3, kd, &dlen);
+		g_assert_true(tt_verify_digest(pub, kd, a + 65));
+		/* not an ATTEST signature: another domain */
+		g_assert_false(tt_verify_digest(pub, digest, a + 65));
+		assert_status(xfer(c, FWC_TLINK_CMD_ATTEST_KEY, nonce, 31, NULL),
+			      FWC_TLINK_ERR_BAD_LENGTH);
+	}
 }
 
 static void
@@ -609,7 +635,8 @@ test_rom_matrix_table(void)
 	    {FWC_TLINK_CMD_BOOT, {FWC_TLINK_OK, FWC_TLINK_OK, FWC_TLINK_OK}},
 	    {FWC_TLINK_CMD_GET_RECEIPT, {FWC_TLINK_OK, FWC_TLINK_OK, FWC_TLINK_OK}},
 	    {FWC_TLINK_CMD_GET_CERT, {FWC_TLINK_OK, FWC_TLINK_OK, FWC_TLINK_OK}},
-	    {0x0f,
+	    {FWC_TLINK_CMD_ATTEST_KEY, {FWC_TLINK_OK, FWC_TLINK_OK, FWC_TLINK_OK}},
+	    {0x10,
 	     {FWC_TLINK_ERR_UNKNOWN_COMMAND,
 	      FWC_TLINK_ERR_UNKNOWN_COMMAND,
 	      FWC_TLINK_ERR_UNKNOWN_COMMAND}},
@@ -638,6 +665,7 @@ test_rom_matrix_table(void)
 			int st;
 			switch (rows[i].cmd) {
 			case FWC_TLINK_CMD_ATTEST:
+			case FWC_TLINK_CMD_ATTEST_KEY:
 				len = 32;
 				break;
 			case FWC_TLINK_CMD_WRITE_ROT:
@@ -676,7 +704,7 @@ test_rom_matrix_table(void)
 					       " %s=%s",
 					       fwc_tlink_cmd_name(rows[i].cmd) != NULL
 						   ? fwc_tlink_cmd_name(rows[i].cmd)
-						   : "0x0f",
+						   : "0x10",
 					       fwc_tlink_status_name(st));
 			if (st != rows[i].want[state])
 				g_error("%s in %s: got %s, expected %s",

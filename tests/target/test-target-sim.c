@@ -687,6 +687,39 @@ check_attestation(Sim *s)
 	g_assert_false(tt_verify_digest(X509_get0_pubkey(cert), digest, d));
 }
 
+/* ATTEST_KEY checked against the attestation certificate ATTEST returned (attest.der) */
+static void
+check_key_attestation(Sim *s, const guint8 pub[FWC_P256_POINT_LEN])
+{
+	g_autoptr(GBytes) out = NULL;
+	g_autofree gchar *der = NULL;
+	g_autofree gchar *path = g_build_filename(s->f->dir, "attest.der", NULL);
+	g_autoptr(X509) cert = NULL;
+	guint8 nonce[32], chip_id[16], digest[32];
+	const unsigned char *p;
+	const guint8 *d;
+	gsize len = 0;
+
+	for (guint i = 0; i < sizeof(nonce); i++)
+		nonce[i] = (guint8)g_random_int();
+	for (guint i = 0; i < 16; i++)
+		chip_id[i] =
+		    (guint8)g_ascii_strtoull((gchar[]){s->chip[2 * i], s->chip[2 * i + 1], 0},
+					     NULL,
+					     16);
+	assert_status(sim_xfer(s, FWC_TLINK_CMD_ATTEST_KEY, nonce, sizeof(nonce), &out),
+		      FWC_TLINK_OK);
+	d = g_bytes_get_data(out, &len);
+	g_assert_cmpuint(len, ==, 65 + 64);
+	g_assert_cmpmem(d, 65, pub, 65);
+	g_assert_true(g_file_get_contents(path, &der, &len, NULL));
+	p = (const unsigned char *)der;
+	cert = d2i_X509(NULL, &p, (long)len);
+	g_assert_nonnull(cert);
+	g_assert_cmpint(fwc_tlink_attest_key_digest(chip_id, nonce, pub, digest), ==, 0);
+	g_assert_true(tt_verify_digest(X509_get0_pubkey(cert), digest, d + 65));
+}
+
 /* the receipt verified with the station-side COSE verifier (OpenSSL) against the CSR key */
 static void
 check_receipt(Sim *s,
@@ -811,6 +844,8 @@ test_sim_e2e(void)
 	assert_status(sim_xfer(&s, FWC_TLINK_CMD_WRITE_ROT, rot, 32, NULL), FWC_TLINK_OK);
 	/* 3. key, CSR, certificate */
 	sim_identity(&s, &id);
+	/* the CSR's key was made inside this genuine chip */
+	check_key_attestation(&s, id.pub);
 	lc = FWC_TLINK_LC_PROVISIONED;
 	assert_status(sim_xfer(&s, FWC_TLINK_CMD_SET_LIFECYCLE, &lc, 1, NULL), FWC_TLINK_OK);
 	/* 4. firmware signed by `nusec image sign`; a tampered copy is refused */

@@ -157,6 +157,8 @@ fwc_tlink_cmd_name(int cmd)
 		return "GET_RECEIPT";
 	case FWC_TLINK_CMD_GET_CERT:
 		return "GET_CERT";
+	case FWC_TLINK_CMD_ATTEST_KEY:
+		return "ATTEST_KEY";
 	default:
 		return NULL;
 	}
@@ -380,5 +382,28 @@ fwc_tlink_chain_encode(const uint8_t *const *certs,
 		pos += 2 + lens[i];
 	}
 	*out_len = pos;
+	return FWC_TLINK_OK;
+}
+
+int
+fwc_tlink_attest_key_digest(const uint8_t chip_id[FWC_TLINK_CHIP_ID_LEN],
+			    const uint8_t nonce[FWC_TLINK_NONCE_LEN],
+			    const uint8_t pub[FWC_P256_POINT_LEN],
+			    uint8_t digest[FWC_SHA256_LEN])
+{
+	fwc_sha256_ctx h;
+
+	if (fwc_sha256_begin(&h) != FWC_CRYPTO_OK)
+		return FWC_TLINK_ERR_CRYPTO;
+	if (fwc_sha256_update(&h,
+			      (const uint8_t *)FWC_TLINK_ATTEST_KEY_CONTEXT,
+			      sizeof(FWC_TLINK_ATTEST_KEY_CONTEXT) - 1) != FWC_CRYPTO_OK ||
+	    fwc_sha256_update(&h, chip_id, FWC_TLINK_CHIP_ID_LEN) != FWC_CRYPTO_OK ||
+	    fwc_sha256_update(&h, nonce, FWC_TLINK_NONCE_LEN) != FWC_CRYPTO_OK ||
+	    fwc_sha256_update(&h, pub, FWC_P256_POINT_LEN) != FWC_CRYPTO_OK ||
+	    fwc_sha256_finish(&h, digest) != FWC_CRYPTO_OK) {
+		fwc_sha256_abort(&h);
+		return FWC_TLINK_ERR_CRYPTO;
+	}
 	return FWC_TLINK_OK;
 }

@@ -29,6 +29,7 @@ typedef enum {
 	FWC_TLINK_CMD_BOOT = 0x0c,
 	FWC_TLINK_CMD_GET_RECEIPT = 0x0d,
 	FWC_TLINK_CMD_GET_CERT = 0x0e,
+	FWC_TLINK_CMD_ATTEST_KEY = 0x0f,
 } fwc_tlink_cmd;
 
 /* the command code of an error frame answering a frame whose header could not be read */
@@ -101,6 +102,10 @@ typedef enum {
 /* domain separation prefix of the ATTEST signature: SHA-256(prefix || chip ID || nonce) */
 #define FWC_TLINK_ATTEST_CONTEXT "NuSEC target attest v1"
 
+/* domain separation prefix of the ATTEST_KEY signature:
+ * SHA-256(prefix || chip ID || nonce || identity public key) */
+#define FWC_TLINK_ATTEST_KEY_CONTEXT "NuSEC target key attest v1"
+
 /* GET_INFO.otp_flags */
 #define FWC_TLINK_OTP_ROT_SET	(1u << 0)
 #define FWC_TLINK_OTP_ROT_DIRTY (1u << 1) /* ROT field programmed without its commit marker */
@@ -158,6 +163,14 @@ int
 fwc_tlink_attest_digest(const uint8_t chip_id[FWC_TLINK_CHIP_ID_LEN],
 			const uint8_t nonce[FWC_TLINK_NONCE_LEN],
 			uint8_t digest[FWC_SHA256_LEN]);
+
+/* the digest ATTEST_KEY signs: SHA-256(FWC_TLINK_ATTEST_KEY_CONTEXT || chip ID || nonce ||
+ * identity public key 04||X||Y) */
+int
+fwc_tlink_attest_key_digest(const uint8_t chip_id[FWC_TLINK_CHIP_ID_LEN],
+			    const uint8_t nonce[FWC_TLINK_NONCE_LEN],
+			    const uint8_t pub[FWC_P256_POINT_LEN],
+			    uint8_t digest[FWC_SHA256_LEN]);
 
 /* WRITE_CERT payload: u8 count, then (u16 length, DER) per certificate, leaf first.
  * FWC_TLINK_OK, FWC_TLINK_ERR_CERT_CHAIN_FORMAT (count 0 or > 4, a length 0 or > 65535) or
