@@ -14,6 +14,7 @@
 #include <openssl/pem.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -145,6 +146,14 @@ sim_init(Sim *s, const Fixture *f, const gchar *name)
 	s->sock = g_strdup_printf("%s/%s.sock", f->dir, name);
 }
 
+/* a simulator never outlives a test that aborts */
+static void
+sim_child_setup(gpointer data)
+{
+	(void)data;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
 /* starts the process; TRUE once it printed its ready line, FALSE if it exited first */
 static gboolean
 sim_start_full(Sim *s, const gchar *crash, const gchar *const *extra)
@@ -157,6 +166,7 @@ sim_start_full(Sim *s, const gchar *crash, const gchar *const *extra)
 	g_autofree gchar *line = NULL;
 
 	g_assert_null(s->proc);
+	g_subprocess_launcher_set_child_setup(l, sim_child_setup, NULL, NULL);
 	if (crash != NULL)
 		g_subprocess_launcher_setenv(l, "NUSEC_TARGET_SIM_CRASH", crash, TRUE);
 	else
