@@ -656,6 +656,8 @@ api_products_get(NuSecCloudRequest *req, const gchar *id)
 
 /* ---- firmware ---- */
 
+static GMutex api_image_mutex;
+
 #define FIRMWARE_COLS "id, product_id, version, security_counter, size, image_sha256, created"
 
 static void
@@ -734,7 +736,11 @@ api_firmware_create(NuSecCloudRequest *req, const gchar *product_id)
 		api_gerror(req, error, 0, NULL);
 		return;
 	}
+	/* nusec_image_sign checks its result with fwc_image_verify (PSA Crypto, whose key store
+	 * is not thread-safe in mbedTLS 2.28): one image at a time */
+	g_mutex_lock(&api_image_mutex);
 	image = nusec_image_sign(signer, body, &opts, &error);
+	g_mutex_unlock(&api_image_mutex);
 	if (image == NULL) {
 		api_gerror(req, error, 400, "bad_image");
 		return;
@@ -844,7 +850,7 @@ api_firmware_get(NuSecCloudRequest *req, const gchar *id, gboolean image)
 	" created, revoked"
 
 static void
-api_add_programmer(JsonBuilder *b, NuSecCloudDbResult *res, guint row)
+api_add_programmer_members(JsonBuilder *b, NuSecCloudDbResult *res, guint row)
 {
 	g_autoptr(GBytes) ident = nusec_cloud_db_result_bytes(res, row, 2);
 	g_autoptr(GBytes) enc = nusec_cloud_db_result_bytes(res, row, 3);
@@ -861,6 +867,12 @@ api_add_programmer(JsonBuilder *b, NuSecCloudDbResult *res, guint row)
 	api_add_string(b, "state", nusec_cloud_db_result_text(res, row, 6));
 	api_add_string(b, "created", nusec_cloud_db_result_text(res, row, 7));
 	api_add_string(b, "revoked", nusec_cloud_db_result_text(res, row, 8));
+}
+
+static void
+api_add_programmer(JsonBuilder *b, NuSecCloudDbResult *res, guint row)
+{
+	api_add_programmer_members(b, res, row);
 	json_builder_end_object(b);
 }
 
@@ -977,13 +989,14 @@ api_programmers_create(NuSecCloudRequest *req)
 		g_autofree gchar *root = nusec_cloud_x509_to_pem(req->cloud->root_cert);
 		g_autofree gchar *ca = nusec_cloud_x509_to_pem(req->cloud->programmer_ca_cert);
 		g_autofree gchar *chain = g_strconcat(ca, root, NULL);
-		api_add_programmer(b, res, 0);
+		api_add_programmer_members(b, res, 0);
 		/* what the station writes into the NuLink3 (DESIGN.md flow 2) */
 		json_builder_set_member_name(b, "setup");
 		json_builder_begin_object(b);
 		api_add_string(b, "certificate_chain", chain);
 		api_add_string(b, "cloud_ca", root);
 		api_add_b64(b, "package_public_key", req->cloud->package_spki);
+		json_builder_end_object(b);
 		json_builder_end_object(b);
 	}
 	api_reply_builder(req, 201, b);
@@ -1610,9 +1623,9 @@ api_devices_list(NuSecCloudRequest *req, const gchar *order_filter, const gchar 
 		res = api_exec(req,
 			       conn,
 			       "SELECT " DEVICE_COLS " FROM devices WHERE"
-			       " ($1 IS NULL OR order_id = $1) AND"
-			       " ($2 IS NULL OR programmer_id = $2) AND"
-			       " ($3 IS NULL OR chip_id = $3)"
+			       " (CAST($1 AS TEXT) IS NULL OR order_id = CAST($1 AS TEXT)) AND"
+			       " (CAST($2 AS TEXT) IS NULL OR programmer_id = CAST($2 AS TEXT)) AND"
+			       " (CAST($3 AS TEXT) IS NULL OR chip_id = CAST($3 AS TEXT))"
 			       " ORDER BY created, chip_id LIMIT $4 OFFSET $5",
 			       p,
 			       G_N_ELEMENTS(p),

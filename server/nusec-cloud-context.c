@@ -63,6 +63,7 @@ static gboolean
 nusec_cloud_config_uint(GKeyFile *kf,
 			const gchar *group,
 			const gchar *key,
+			guint64 min,
 			guint64 max,
 			guint64 *value,
 			GError **error)
@@ -73,14 +74,15 @@ nusec_cloud_config_uint(GKeyFile *kf,
 		return FALSE;
 	if (text == NULL)
 		return TRUE;
-	if (!g_ascii_string_to_unsigned(text, 10, 1, max, &v, NULL)) {
+	if (!g_ascii_string_to_unsigned(text, 10, min, max, &v, NULL)) {
 		g_set_error(error,
 			    NUSEC_ERROR,
 			    NUSEC_ERROR_INVALID_ARGUMENT,
-			    "[%s] %s=%s: not a number in 1..%" G_GUINT64_FORMAT,
+			    "[%s] %s=%s: not a number in %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT,
 			    group,
 			    key,
 			    text,
+			    min,
 			    max);
 		return FALSE;
 	}
@@ -121,18 +123,20 @@ nusec_cloud_config_load(const gchar *state_dir, const gchar *config_path, GError
 			return NULL;
 		}
 		if (!nusec_cloud_config_string(kf, "cloud", "listen", &self->listen, error) ||
-		    !nusec_cloud_config_uint(kf, "cloud", "port", 65535, &port, error) ||
+		    !nusec_cloud_config_uint(kf, "cloud", "port", 0, 65535, &port, error) ||
 		    !nusec_cloud_config_string(kf, "cloud", "database", &self->database, error) ||
-		    !nusec_cloud_config_uint(kf, "cloud", "threads", 1024, &threads, error) ||
+		    !nusec_cloud_config_uint(kf, "cloud", "threads", 1, 1024, &threads, error) ||
 		    !nusec_cloud_config_uint(kf,
 					     "cloud",
 					     "max-body",
+					     1,
 					     G_MAXUINT32,
 					     &max_body,
 					     error) ||
 		    !nusec_cloud_config_uint(kf,
 					     "cloud",
 					     "audit-checkpoint-every",
+					     1,
 					     G_MAXUINT32,
 					     &every,
 					     error) ||

@@ -9,6 +9,7 @@
 #include "fwc-cbor.h"
 #include "fwc-cose.h"
 #include "fwc-crypto.h"
+#include "nusec-cloud-x509.h"
 #include "nusec-cose.h"
 #include "nusec-error.h"
 #include "nusec-hpke.h"
@@ -248,14 +249,17 @@ nusec_cloud_sign(NuSecSigner *signer, GBytes *payload, const gchar *aad, GError 
 	return nusec_cose_sign1_create(signer, payload, NULL, ext, error);
 }
 
-/* verifies @cose with @point and returns its payload (a copy) */
+/*
+ * verifies @cose with @point and returns its payload (a copy). OpenSSL only: the server is
+ * multi-threaded and mbedTLS 2.28's PSA key store (fwc_cose_sign1_verify) is not thread-safe.
+ */
 static GBytes *
 nusec_cloud_verify(GBytes *cose, GBytes *point, const gchar *aad, const gchar *what, GError **error)
 {
-	fwc_cose_sign1 parsed;
-	gsize len = 0;
-	const guint8 *msg = g_bytes_get_data(cose, &len);
-	int rc;
+	g_autoptr(GBytes) ext = g_bytes_new_static(aad, strlen(aad));
+	g_autoptr(EVP_PKEY) pkey = NULL;
+	g_autoptr(GBytes) spki = NULL;
+	GBytes *payload = NULL;
 
 	if (point == NULL || g_bytes_get_size(point) != FWC_P256_POINT_LEN) {
 		g_set_error(error,
@@ -265,31 +269,17 @@ nusec_cloud_verify(GBytes *cose, GBytes *point, const gchar *aad, const gchar *w
 			    what);
 		return NULL;
 	}
-	rc = fwc_cose_sign1_verify(msg,
-				   len,
-				   (const guint8 *)aad,
-				   strlen(aad),
-				   g_bytes_get_data(point, NULL),
-				   FWC_COSE_FLAG_TAG_REQUIRED,
-				   &parsed);
-	if (rc == FWC_COSE_ERR_SIGNATURE) {
-		g_set_error(error,
-			    NUSEC_ERROR,
-			    NUSEC_ERROR_SIGNATURE_INVALID,
-			    "%s: signature does not verify",
-			    what);
+	pkey = nusec_cloud_pkey_from_spki_or_point(point, error);
+	if (pkey == NULL) {
+		g_prefix_error(error, "%s: ", what);
 		return NULL;
 	}
-	if (rc != FWC_COSE_OK) {
-		g_set_error(error,
-			    NUSEC_ERROR,
-			    NUSEC_ERROR_INVALID_DATA,
-			    "%s: %s",
-			    what,
-			    fwc_cose_strerror(rc));
+	spki = nusec_cloud_pkey_to_spki(pkey);
+	if (!nusec_cose_sign1_verify(cose, spki, ext, &payload, error)) {
+		g_prefix_error(error, "%s: ", what);
 		return NULL;
 	}
-	return g_bytes_new(parsed.payload, parsed.payload_len);
+	return payload;
 }
 
 /* ---- setup bundle ---- */
@@ -624,7 +614,7 @@ nusec_cloud_manifest_encode(const NuSecCloudManifest *m, GError **error)
 	fwc_cbor_writer w;
 
 	fwc_cbor_writer_init(&w, buf, cap);
-	fwc_cbor_write_map(&w, 14);
+	fwc_cbor_write_map(&w, 13);
 	fwc_cbor_write_uint(&w, 1);
 	fwc_cbor_write_uint(&w, NUSEC_CLOUD_FORMAT_VERSION);
 	fwc_cbor_write_uint(&w, 2);
