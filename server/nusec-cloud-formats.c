@@ -718,8 +718,8 @@ nusec_cloud_hpke_info(const gchar *label, GBytes *encryption_point)
 	return g_byte_array_free_to_bytes(info);
 }
 
-/* the CBOR encoding of [1, "nusec-package"] or [1, "nusec-firmware", ...]: the AAD */
-static GBytes *
+/* the CBOR encoding of [1, "nusec-package"]: the package AAD */
+GBytes *
 nusec_cloud_envelope_header(const gchar *type)
 {
 	guint8 buf[64];
@@ -850,7 +850,7 @@ nusec_cloud_package_open(EVP_PKEY *encryption_key,
 
 /* ---- sealed firmware ---- */
 
-static GBytes *
+GBytes *
 nusec_cloud_firmware_aad(const gchar *order_id, guint64 index, guint64 count, guint64 total)
 {
 	guint8 buf[160];

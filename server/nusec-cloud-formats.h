@@ -154,6 +154,13 @@ nusec_cloud_firmware_open(EVP_PKEY *encryption_key,
 GBytes *
 nusec_cloud_fetch_proof(GBytes *token, const gchar *order_id, GBytes *nonce);
 
+/* the AADs: CBOR [1, @type] for a package, [1, "nusec-firmware", order, i, n, total] for
+ * firmware chunk i (docs/formats/package.md) */
+GBytes *
+nusec_cloud_envelope_header(const gchar *type);
+GBytes *
+nusec_cloud_firmware_aad(const gchar *order_id, guint64 index, guint64 count, guint64 total);
+
 /* SHA-256 */
 GBytes *
 nusec_cloud_sha256(GBytes *data);
