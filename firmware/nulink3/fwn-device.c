@@ -446,7 +446,8 @@ fwn_cmd_device_complete(fwn_core *c,
 		rc = fwn_program(&d, image, image_size, info.flash_page_size);
 	if (rc == FWN_RC_OK)
 		fwn_checkpoint(c, "complete:programmed");
-	if (rc == FWN_RC_OK)
+	/* a LOCKED chip has no debug access (FLASH_HASH refused): its secure boot checks */
+	if (rc == FWN_RC_OK && info.lifecycle != FWC_TLINK_LC_LOCKED)
 		rc = fwn_verify_flash(&d, image, image_size);
 	if (rc == FWN_RC_OK && info.lifecycle == FWC_TLINK_LC_OPEN)
 		rc = fwn_target_ok(&d, FWC_TLINK_CMD_SET_LIFECYCLE, &lc_provisioned, 1);

@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -145,6 +146,13 @@ nl3_sim_disconnect(Nl3Sim *s)
 	s->fd = -1;
 }
 
+/* a simulator dies with the test process, even an aborted one */
+void
+nl3_child_setup(gpointer data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
 gboolean
 nl3_sim_start(Nl3Sim *s, const gchar *crash)
 {
@@ -158,6 +166,7 @@ nl3_sim_start(Nl3Sim *s, const gchar *crash)
 	g_autofree gchar *line = NULL;
 
 	g_assert_null(s->proc);
+	g_subprocess_launcher_set_child_setup(l, nl3_child_setup, NULL, NULL);
 	if (crash != NULL)
 		g_subprocess_launcher_setenv(l, "NUSEC_NULINK3_SIM_CRASH", crash, TRUE);
 	else
@@ -293,6 +302,10 @@ nl3_xfer_fd(int fd, guint8 cmd, const guint8 *payload, gsize len, GBytes **out)
 	    ==,
 	    FWN_USB_OK);
 	g_assert_cmpuint(f.command, ==, cmd | FWN_USB_RESPONSE_BIT);
+	if (f.status == FWN_RC_TARGET_ERROR && f.payload_len == 3)
+		g_test_message("target refused command 0x%02x with status %u",
+			       f.payload[0],
+			       fwc_link_get_u16(f.payload + 1));
 	if (out != NULL)
 		*out = g_bytes_new(f.payload, f.payload_len);
 	return f.status;

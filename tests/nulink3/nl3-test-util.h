@@ -31,6 +31,10 @@ void
 nl3_pki_clear(Nl3Pki *pki);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Nl3Pki, nl3_pki_clear)
 
+/* GSubprocessLauncher child setup: PR_SET_PDEATHSIG */
+void
+nl3_child_setup(gpointer data);
+
 /* runs a command, asserting it succeeds */
 void
 nl3_run(const gchar *const *argv);
