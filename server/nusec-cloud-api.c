@@ -847,7 +847,7 @@ api_firmware_get(NuSecCloudRequest *req, const gchar *id, gboolean image)
 
 #define PROGRAMMER_COLS                                                                            \
 	"id, serial, identity_key, encryption_key, cert_der, cert_serial, state,"                  \
-	" created, revoked"
+	" created, revoked, request_key"
 
 static void
 api_add_programmer_members(JsonBuilder *b, NuSecCloudDbResult *res, guint row)
@@ -867,6 +867,10 @@ api_add_programmer_members(JsonBuilder *b, NuSecCloudDbResult *res, guint row)
 	api_add_string(b, "state", nusec_cloud_db_result_text(res, row, 6));
 	api_add_string(b, "created", nusec_cloud_db_result_text(res, row, 7));
 	api_add_string(b, "revoked", nusec_cloud_db_result_text(res, row, 8));
+	{
+		g_autoptr(GBytes) rk = nusec_cloud_db_result_bytes(res, row, 9);
+		api_add_b64(b, "request_key", rk);
+	}
 }
 
 static void
@@ -928,12 +932,34 @@ api_programmers_create(NuSecCloudRequest *req)
 		api_gerror(req, error, 400, "bad_bundle");
 		return;
 	}
-	if (g_bytes_equal(bundle->identity_point, bundle->encryption_point)) {
-		nusec_cloud_api_error(req,
-				      400,
-				      "bad_bundle",
-				      "identity and encryption keys must differ");
+	if (g_bytes_equal(bundle->identity_point, bundle->encryption_point) ||
+	    (bundle->request_point != NULL &&
+	     (g_bytes_equal(bundle->request_point, bundle->identity_point) ||
+	      g_bytes_equal(bundle->request_point, bundle->encryption_point)))) {
+		nusec_cloud_api_error(req, 400, "bad_bundle", "the programmer's keys must differ");
 		return;
+	}
+	if (bundle->request_point != NULL) {
+		/* a separate request key proves possession by signing the same payload */
+		g_autoptr(GBytes) rb = api_get_base64(req, obj, "request_bundle", 4096);
+		g_autoptr(EVP_PKEY) rk = NULL;
+		if (rb == NULL)
+			return;
+		rk = nusec_cloud_pkey_from_spki_or_point(bundle->request_point, &error);
+		if (rk == NULL) {
+			api_gerror(req, error, 400, "bad_bundle");
+			return;
+		}
+		if (!nusec_cloud_setup_bundle_check_request(bundle, rb, &error)) {
+			api_gerror(
+			    req,
+			    error,
+			    400,
+			    g_error_matches(error, NUSEC_ERROR, NUSEC_ERROR_SIGNATURE_INVALID)
+				? "bad_bundle_signature"
+				: "bad_bundle");
+			return;
+		}
 	}
 	{
 		NuSecCloudCertSpec spec = {
@@ -964,15 +990,17 @@ api_programmers_create(NuSecCloudRequest *req)
 					 NUSEC_DB_BLOB(bundle->encryption_point),
 					 NUSEC_DB_BLOB(der),
 					 NUSEC_DB_TEXT(serial_hex),
-					 NUSEC_DB_TEXT(now)};
-		res = api_exec(req,
-			       conn,
-			       "INSERT INTO programmers (id, serial, identity_key, encryption_key,"
-			       " cert_der, cert_serial, state, created) VALUES ($1, $2, $3, $4, $5,"
-			       " $6, 'active', $7) RETURNING " PROGRAMMER_COLS,
-			       p,
-			       G_N_ELEMENTS(p),
-			       "programmer_exists");
+					 NUSEC_DB_TEXT(now),
+					 NUSEC_DB_BLOB(bundle->request_point)};
+		res =
+		    api_exec(req,
+			     conn,
+			     "INSERT INTO programmers (id, serial, identity_key, encryption_key,"
+			     " cert_der, cert_serial, state, created, request_key) VALUES ($1, $2,"
+			     " $3, $4, $5, $6, 'active', $7, $8) RETURNING " PROGRAMMER_COLS,
+			     p,
+			     G_N_ELEMENTS(p),
+			     "programmer_exists");
 		if (res == NULL)
 			return;
 	}
@@ -1838,7 +1866,8 @@ api_programmer_self(NuSecCloudRequest *req, NuSecCloudDbConn *conn)
 	g_autoptr(NuSecCloudDbResult) res =
 	    api_exec(req,
 		     conn,
-		     "SELECT id, serial, identity_key, encryption_key, state FROM programmers"
+		     "SELECT id, serial, COALESCE(request_key, identity_key), encryption_key,"
+		     " state FROM programmers"
 		     " WHERE cert_serial = $1",
 		     p,
 		     1,

@@ -74,6 +74,8 @@ static const gchar *const nusec_cloud_db_migrations[] = {
     "CREATE TABLE audit_checkpoints ("
     " seq BIGINT PRIMARY KEY, hash {blob} NOT NULL, signature {blob} NOT NULL,"
     " time TEXT NOT NULL);",
+    /* 2: a separate request-signing key per programmer (NULL: the identity key signs) */
+    "ALTER TABLE programmers ADD COLUMN request_key {blob};",
 };
 
 typedef struct {

@@ -293,6 +293,8 @@ nusec_cloud_setup_bundle_free(NuSecCloudSetupBundle *self)
 	g_clear_pointer(&self->identity_point, g_bytes_unref);
 	g_clear_pointer(&self->encryption_point, g_bytes_unref);
 	g_free(self->model);
+	g_clear_pointer(&self->request_point, g_bytes_unref);
+	g_clear_pointer(&self->payload, g_bytes_unref);
 	g_free(self);
 }
 
@@ -303,7 +305,12 @@ nusec_cloud_setup_bundle_parse(GBytes *cose, GError **error)
 		     F_TEXT(2, TRUE, NUSEC_CLOUD_ID_MAX),
 		     F_BYTES(3, FWC_P256_POINT_LEN, FWC_P256_POINT_LEN),
 		     F_BYTES(4, FWC_P256_POINT_LEN, FWC_P256_POINT_LEN),
-		     F_TEXT(5, FALSE, NUSEC_CLOUD_ID_MAX)};
+		     F_TEXT(5, FALSE, NUSEC_CLOUD_ID_MAX),
+		     {.key = 6,
+		      .type = FIELD_BSTR,
+		      .required = FALSE,
+		      .min_len = FWC_P256_POINT_LEN,
+		      .max_len = FWC_P256_POINT_LEN}};
 	g_autoptr(NuSecCloudSetupBundle) self = g_new0(NuSecCloudSetupBundle, 1);
 	g_autoptr(GBytes) payload = NULL;
 	g_autoptr(GBytes) identity = NULL;
@@ -337,28 +344,65 @@ nusec_cloud_setup_bundle_parse(GBytes *cose, GError **error)
 	self->identity_point = g_steal_pointer(&identity);
 	self->encryption_point = field_bytes(&f[3]);
 	self->model = field_text(&f[4]);
+	self->request_point = field_bytes(&f[5]);
+	self->payload = g_steal_pointer(&payload);
 	return g_steal_pointer(&self);
 }
 
+gboolean
+nusec_cloud_setup_bundle_check_request(NuSecCloudSetupBundle *self,
+				       GBytes *request_bundle,
+				       GError **error)
+{
+	g_autoptr(GBytes) payload = NULL;
+	if (self->request_point == NULL) {
+		g_set_error_literal(error,
+				    NUSEC_ERROR,
+				    NUSEC_ERROR_INVALID_ARGUMENT,
+				    "setup bundle: no request key");
+		return FALSE;
+	}
+	payload = nusec_cloud_verify(request_bundle,
+				     self->request_point,
+				     NUSEC_CLOUD_AAD_SETUP,
+				     "setup bundle (request key)",
+				     error);
+	if (payload == NULL)
+		return FALSE;
+	if (!g_bytes_equal(payload, self->payload)) {
+		g_set_error_literal(error,
+				    NUSEC_ERROR,
+				    NUSEC_ERROR_INVALID_DATA,
+				    "setup bundle: the request key signed another payload");
+		return FALSE;
+	}
+	return TRUE;
+}
+
 GBytes *
-nusec_cloud_setup_bundle_build(NuSecSigner *identity,
-			       const gchar *serial,
-			       GBytes *encryption_point,
-			       const gchar *model,
-			       GError **error)
+nusec_cloud_setup_bundle_build_full(NuSecSigner *identity,
+				    NuSecSigner *request,
+				    const gchar *serial,
+				    GBytes *encryption_point,
+				    const gchar *model,
+				    GBytes **request_bundle,
+				    GError **error)
 {
 	guint8 point[65];
+	guint8 req_point[65];
 	gsize cap = 512;
 	guint8 *buf = g_malloc(cap);
 	fwc_cbor_writer w;
 	g_autoptr(GBytes) payload = NULL;
+	guint pairs = 4 + (model != NULL ? 1 : 0) + (request != NULL ? 1 : 0);
 
-	if (!nusec_signer_get_public_point(identity, point, error)) {
+	if (!nusec_signer_get_public_point(identity, point, error) ||
+	    (request != NULL && !nusec_signer_get_public_point(request, req_point, error))) {
 		g_free(buf);
 		return NULL;
 	}
 	fwc_cbor_writer_init(&w, buf, cap);
-	fwc_cbor_write_map(&w, model != NULL ? 5 : 4);
+	fwc_cbor_write_map(&w, pairs);
 	fwc_cbor_write_uint(&w, 1);
 	fwc_cbor_write_uint(&w, NUSEC_CLOUD_FORMAT_VERSION);
 	fwc_cbor_write_uint(&w, 2);
@@ -371,10 +415,35 @@ nusec_cloud_setup_bundle_build(NuSecSigner *identity,
 		fwc_cbor_write_uint(&w, 5);
 		w_tstr(&w, model);
 	}
+	if (request != NULL) {
+		fwc_cbor_write_uint(&w, 6);
+		fwc_cbor_write_bstr(&w, req_point, sizeof(req_point));
+	}
 	payload = w_finish(&w, buf, error);
 	if (payload == NULL)
 		return NULL;
+	if (request != NULL) {
+		*request_bundle = nusec_cloud_sign(request, payload, NUSEC_CLOUD_AAD_SETUP, error);
+		if (*request_bundle == NULL)
+			return NULL;
+	}
 	return nusec_cloud_sign(identity, payload, NUSEC_CLOUD_AAD_SETUP, error);
+}
+
+GBytes *
+nusec_cloud_setup_bundle_build(NuSecSigner *identity,
+			       const gchar *serial,
+			       GBytes *encryption_point,
+			       const gchar *model,
+			       GError **error)
+{
+	return nusec_cloud_setup_bundle_build_full(identity,
+						   NULL,
+						   serial,
+						   encryption_point,
+						   model,
+						   NULL,
+						   error);
 }
 
 /* ---- device request ---- */

@@ -31,6 +31,8 @@ typedef struct {
 	GBytes *identity_point;	  /* 65 bytes: TLS client key, request signing key */
 	GBytes *encryption_point; /* 65 bytes: HPKE recipient key */
 	gchar *model;		  /* optional */
+	GBytes *request_point;	  /* optional (key 6): a separate request-signing key */
+	GBytes *payload;	  /* the signed payload */
 } NuSecCloudSetupBundle;
 
 void
@@ -44,6 +46,21 @@ nusec_cloud_setup_bundle_build(NuSecSigner *identity,
 			       GBytes *encryption_point,
 			       const gchar *model,
 			       GError **error);
+/* with a separate request key: the same payload (with key 6) signed by both keys; the second
+ * signature goes to *@request_bundle */
+GBytes *
+nusec_cloud_setup_bundle_build_full(NuSecSigner *identity,
+				    NuSecSigner *request,
+				    const gchar *serial,
+				    GBytes *encryption_point,
+				    const gchar *model,
+				    GBytes **request_bundle,
+				    GError **error);
+/* proof of possession of the request key: @request_bundle signs exactly the bundle's payload */
+gboolean
+nusec_cloud_setup_bundle_check_request(NuSecCloudSetupBundle *self,
+				       GBytes *request_bundle,
+				       GError **error);
 
 /* a device certificate request: COSE_Sign1 by the programmer's identity key */
 typedef struct {

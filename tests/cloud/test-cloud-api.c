@@ -923,6 +923,86 @@ test_api_errors(gconstpointer data)
 		}
 	}
 
+	/* a NuLink3 with a separate request key (issue 4's KeyStore: TLS, request, encryption):
+	 * enrolment needs both signatures over one payload, requests are checked with the
+	 * request key only */
+	{
+		g_autofree gchar *kp = g_build_filename(server->state, "NL3-R-key.pem", NULL);
+		g_autofree gchar *cp = g_build_filename(server->state, "NL3-R.pem", NULL);
+		g_autoptr(EVP_PKEY) tls = write_new_key(kp);
+		g_autoptr(NuSecSigner) tls_signer = nusec_pem_signer_new_from_file(kp, &error);
+		g_autoptr(NuSecSigner) req_signer = nusec_pem_signer_new_random(&error);
+		g_autoptr(EVP_PKEY) e = EVP_EC_gen("P-256");
+		g_autoptr(GBytes) ep = pkey_point(e);
+		g_autoptr(GBytes) rb = NULL;
+		g_autoptr(GBytes) wrong_rb = NULL;
+		g_autoptr(GBytes) bundle = nusec_cloud_setup_bundle_build_full(tls_signer,
+									       req_signer,
+									       "NL3-R",
+									       ep,
+									       NULL,
+									       &rb,
+									       &error);
+		g_autofree gchar *b1 = b64(bundle);
+		g_autofree gchar *r1 = b64(rb);
+		g_autofree gchar *w1 = NULL;
+		g_autofree gchar *body1 = g_strdup_printf("{\"bundle\":\"%s\"}", b1);
+		g_autofree gchar *body2 = NULL;
+		g_autofree gchar *body3 = NULL;
+		g_autoptr(JsonNode) enrol = NULL;
+		g_autoptr(TestProgrammer) rp = g_new0(TestProgrammer, 1);
+		TestProgrammer *arr[1];
+		g_autofree gchar *o2 = NULL;
+		g_assert_no_error(error);
+		cloud_test_expect_error(oper,
+					"POST",
+					"/v1/programmers",
+					body1,
+					400,
+					"missing_field");
+		/* the TLS signature where the request key's should be */
+		w1 = b64(bundle);
+		body3 = g_strdup_printf("{\"bundle\":\"%s\",\"request_bundle\":\"%s\"}", b1, w1);
+		cloud_test_expect_error(oper,
+					"POST",
+					"/v1/programmers",
+					body3,
+					400,
+					"bad_bundle_signature");
+		(void)wrong_rb;
+		body2 = g_strdup_printf("{\"bundle\":\"%s\",\"request_bundle\":\"%s\"}", b1, r1);
+		enrol = cloud_test_json(oper, "POST", "/v1/programmers", body2, 201);
+		g_assert_true(g_file_set_contents(cp, member(enrol, "certificate"), -1, NULL));
+		rp->serial = g_strdup("NL3-R");
+		rp->id = g_strdup(member(enrol, "id"));
+		rp->key_path = g_strdup(kp);
+		rp->cert_path = g_strdup(cp);
+		rp->identity = g_object_ref(req_signer);
+		rp->client = cloud_test_client_new(server, cp, kp);
+		arr[0] = rp;
+		o2 = make_order(oper, arr, 1, 2, NULL, NULL);
+		{
+			g_autoptr(EVP_PKEY) kr = EVP_EC_gen("P-256");
+			g_autoptr(GBytes) cr = make_csr(kr, "CHIP-R1");
+			g_autofree gchar *by_tls =
+			    device_request_body(rp, tls_signer, o2, "CHIP-R1", cr, 1);
+			g_autofree gchar *by_req =
+			    device_request_body(rp, NULL, o2, "CHIP-R1", cr, 1);
+			g_autoptr(JsonNode) ok = NULL;
+			cloud_test_expect_error(rp->client,
+						"POST",
+						"/v1/programmer/devices",
+						by_tls,
+						400,
+						"bad_request_signature");
+			ok = cloud_test_json(rp->client,
+					     "POST",
+					     "/v1/programmer/devices",
+					     by_req,
+					     201);
+		}
+	}
+
 	/* oversized body: 413, declared (Content-Length) */
 	{
 		gsize big = 2 * 1024 * 1024;
