@@ -144,15 +144,20 @@ fwn_attest(fwn_dev *d, const fwc_tlink_info *info, const char *chip_hex)
 	memcpy(msg, FWC_TLINK_ATTEST_CONTEXT, ctx_len);
 	memcpy(msg + ctx_len, info->chip_id, FWC_TLINK_CHIP_ID_LEN);
 	memcpy(msg + ctx_len + FWC_TLINK_CHIP_ID_LEN, nonce, sizeof(nonce));
+	/* the PSA core of mbedTLS 2.28 is not thread-safe: crypto runs under the lock */
+	c->hal->lock(c->hal->ctx);
 	if (fwc_sha256(msg, sizeof(msg), digest) != FWC_CRYPTO_OK)
-		return FWN_RC_CRYPTO;
-	return fwn_x509_check_attestation(d->rsp + FWC_P256_SIG_LEN,
-					  d->rsp_len - FWC_P256_SIG_LEN,
-					  c->cfg.vendor_ca,
-					  c->cfg.vendor_ca_len,
-					  chip_hex,
-					  digest,
-					  d->rsp);
+		rc = FWN_RC_CRYPTO;
+	else
+		rc = fwn_x509_check_attestation(d->rsp + FWC_P256_SIG_LEN,
+						d->rsp_len - FWC_P256_SIG_LEN,
+						c->cfg.vendor_ca,
+						c->cfg.vendor_ca_len,
+						chip_hex,
+						digest,
+						d->rsp);
+	c->hal->unlock(c->hal->ctx);
+	return rc;
 }
 
 /* the device request (server: nusec_cloud_device_request_build), signed by the request key */
@@ -311,7 +316,8 @@ fwn_cmd_device_begin(fwn_core *c,
 	}
 	if (rc == FWN_RC_OK)
 		fwn_checkpoint(c, "begin:spent");
-	if (rc == FWN_RC_OK)
+	if (rc == FWN_RC_OK) {
+		c->hal->lock(c->hal->ctx);
 		rc = fwn_device_request(c,
 					&order,
 					chip_hex,
@@ -321,6 +327,8 @@ fwn_cmd_device_begin(fwn_core *c,
 					req,
 					sizeof(req),
 					&req_len);
+		c->hal->unlock(c->hal->ctx);
+	}
 	if (rc == FWN_RC_OK) {
 		fwc_cbor_writer w;
 		fwc_cbor_writer_init(&w, out, cap);
@@ -372,8 +380,11 @@ fwn_verify_flash(fwn_dev *d, const uint8_t *image, size_t size)
 	rc = fwn_target_ok(d, FWC_TLINK_CMD_FLASH_HASH, buf, 8);
 	if (rc != FWN_RC_OK)
 		return rc;
-	if (fwc_sha256(image, size, digest) != FWC_CRYPTO_OK)
-		return FWN_RC_CRYPTO;
+	d->c->hal->lock(d->c->hal->ctx);
+	rc = fwc_sha256(image, size, digest) == FWC_CRYPTO_OK ? FWN_RC_OK : FWN_RC_CRYPTO;
+	d->c->hal->unlock(d->c->hal->ctx);
+	if (rc != FWN_RC_OK)
+		return rc;
 	if (d->rsp_len != FWC_SHA256_LEN || !fwc_ct_equal(d->rsp, digest, FWC_SHA256_LEN))
 		return FWN_RC_VERIFY_FAILED;
 	return FWN_RC_OK;
@@ -430,6 +441,7 @@ fwn_cmd_device_complete(fwn_core *c,
 		rc = FWN_RC_SLOT_STATE;
 	if (rc == FWN_RC_OK) {
 		fwn_chip_hex(info.chip_id, chip_hex);
+		c->hal->lock(c->hal->ctx);
 		rc = fwn_x509_check_device_chain(f[1].data,
 						 f[1].len,
 						 c->cfg.ca,
@@ -438,6 +450,7 @@ fwn_cmd_device_complete(fwn_core *c,
 						 c->slot[d.slot].wc,
 						 sizeof(c->slot[d.slot].wc),
 						 &wc_len);
+		c->hal->unlock(c->hal->ctx);
 	}
 	/* each step according to where an interrupted earlier attempt left the chip */
 	if (rc == FWN_RC_OK && info.lifecycle == FWC_TLINK_LC_OPEN)

@@ -21,6 +21,9 @@
 
 #define SLOTS 4
 
+/* the PSA core of mbedTLS 2.28 (fwc_cose verification) is not thread-safe */
+static GMutex psa_lock;
+
 typedef struct {
 	Nl3Pki pki;
 	Nl3Sim nl;
@@ -369,9 +372,13 @@ provision_one(gpointer data)
 	nl3_assert_rc(device_begin(fd, j->slot, &begin), FWN_RC_OK);
 	chip = nl3_get_tstr(begin, 2);
 	g_assert_cmpstr(chip, ==, j->l->chip[j->slot]);
+	g_mutex_lock(&psa_lock);
 	chain = cloud_issue(j->l, begin, chip, nl3_get_uint(begin, 3), dev_point);
+	g_mutex_unlock(&psa_lock);
 	nl3_assert_rc(device_complete(fd, j->slot, chain, &done), FWN_RC_OK);
+	g_mutex_lock(&psa_lock);
 	check_done(j->l, done, chip, dev_point);
+	g_mutex_unlock(&psa_lock);
 	j->elapsed = g_get_monotonic_time() - t0;
 	close(fd);
 	return NULL;
