@@ -121,15 +121,16 @@ fwn_slot_release(fwn_core *c, unsigned slot)
 	c->hal->unlock(c->hal->ctx);
 }
 
+/* ATTEST: the chip is genuine (vendor CA); its attestation key goes to @attest_point */
 static int
-fwn_attest(fwn_dev *d, const fwc_tlink_info *info, const char *chip_hex)
+fwn_attest(fwn_dev *d,
+	   const fwc_tlink_info *info,
+	   const char *chip_hex,
+	   uint8_t attest_point[FWC_P256_POINT_LEN])
 {
 	fwn_core *c = d->c;
 	uint8_t nonce[FWC_TLINK_NONCE_LEN];
-	uint8_t
-	    msg[sizeof(FWC_TLINK_ATTEST_CONTEXT) - 1 + FWC_TLINK_CHIP_ID_LEN + FWC_TLINK_NONCE_LEN];
 	uint8_t digest[FWC_SHA256_LEN];
-	size_t ctx_len = sizeof(FWC_TLINK_ATTEST_CONTEXT) - 1;
 	int rc;
 
 	if (!c->cfg.has_vendor_ca)
@@ -141,12 +142,9 @@ fwn_attest(fwn_dev *d, const fwc_tlink_info *info, const char *chip_hex)
 		return rc;
 	if (d->rsp_len <= FWC_P256_SIG_LEN)
 		return FWN_RC_ATTESTATION;
-	memcpy(msg, FWC_TLINK_ATTEST_CONTEXT, ctx_len);
-	memcpy(msg + ctx_len, info->chip_id, FWC_TLINK_CHIP_ID_LEN);
-	memcpy(msg + ctx_len + FWC_TLINK_CHIP_ID_LEN, nonce, sizeof(nonce));
 	/* the PSA core of mbedTLS 2.28 is not thread-safe: crypto runs under the lock */
 	c->hal->lock(c->hal->ctx);
-	if (fwc_sha256(msg, sizeof(msg), digest) != FWC_CRYPTO_OK)
+	if (fwc_tlink_attest_digest(info->chip_id, nonce, digest) != FWC_TLINK_OK)
 		rc = FWN_RC_CRYPTO;
 	else
 		rc = fwn_x509_check_attestation(d->rsp + FWC_P256_SIG_LEN,
@@ -155,9 +153,50 @@ fwn_attest(fwn_dev *d, const fwc_tlink_info *info, const char *chip_hex)
 						c->cfg.vendor_ca_len,
 						chip_hex,
 						digest,
-						d->rsp);
+						d->rsp,
+						attest_point);
 	c->hal->unlock(c->hal->ctx);
 	return rc;
+}
+
+/*
+ * ATTEST_KEY: the identity key was generated inside this genuine chip (signed by the
+ * attestation key over a fresh nonce), and it is the key of @csr
+ */
+static int
+fwn_attest_key(fwn_dev *d,
+	       const fwc_tlink_info *info,
+	       const uint8_t attest_point[FWC_P256_POINT_LEN],
+	       const uint8_t *csr,
+	       size_t csr_len)
+{
+	fwn_core *c = d->c;
+	uint8_t nonce[FWC_TLINK_NONCE_LEN];
+	uint8_t digest[FWC_SHA256_LEN];
+	uint8_t spki[FWC_P256_SPKI_LEN];
+	int rc;
+
+	if (c->hal->rng(c->hal->ctx, nonce, sizeof(nonce)) != FWN_HAL_OK)
+		return FWN_RC_CRYPTO;
+	rc = fwn_target_ok(d, FWC_TLINK_CMD_ATTEST_KEY, nonce, sizeof(nonce));
+	if (rc != FWN_RC_OK)
+		return rc;
+	if (d->rsp_len != FWC_P256_POINT_LEN + FWC_P256_SIG_LEN)
+		return FWN_RC_ATTESTATION;
+	c->hal->lock(c->hal->ctx);
+	if (fwc_tlink_attest_key_digest(info->chip_id, nonce, d->rsp, digest) != FWC_TLINK_OK)
+		rc = FWN_RC_CRYPTO;
+	else if (fwc_ecdsa_p256_verify(attest_point, digest, d->rsp + FWC_P256_POINT_LEN) !=
+		 FWC_CRYPTO_OK)
+		rc = FWN_RC_ATTESTATION;
+	c->hal->unlock(c->hal->ctx);
+	if (rc != FWN_RC_OK)
+		return rc;
+	/* the CSR carries exactly that key (its signature is the cloud's to check) */
+	fwc_p256_point_to_spki(d->rsp, spki);
+	if (memmem(csr, csr_len, spki, sizeof(spki)) == NULL)
+		return FWN_RC_ATTESTATION;
+	return FWN_RC_OK;
 }
 
 /* the device request (server: nusec_cloud_device_request_build), signed by the request key */
@@ -223,6 +262,7 @@ fwn_cmd_device_begin(fwn_core *c,
 	fwn_slot_journal j;
 	fwc_tlink_info info;
 	char chip_hex[FWN_CHIP_HEX_LEN + 1];
+	uint8_t attest_point[FWC_P256_POINT_LEN];
 	uint8_t csr[1024];
 	uint8_t req[3072];
 	size_t csr_len = 0, req_len = 0;
@@ -257,18 +297,20 @@ fwn_cmd_device_begin(fwn_core *c,
 	rc = fwn_target_info(&d, &info);
 	if (rc == FWN_RC_OK) {
 		fwn_chip_hex(info.chip_id, chip_hex);
-		if (j.state == FWN_SLOT_SPENT) {
-			/* resume: the same chip gets the same unit again, never a second one */
-			if (memcmp(j.chip_id, info.chip_id, FWC_TLINK_CHIP_ID_LEN) != 0)
-				rc = FWN_RC_SLOT_STATE;
-			counter = j.counter;
-		} else {
-			rc = fwn_attest(&d, &info, chip_hex);
-			if (rc == FWN_RC_OK)
-				rc = fwn_target_ok(&d,
-						   FWC_TLINK_CMD_WRITE_ROT,
-						   order.rot_hash,
-						   sizeof(order.rot_hash));
+		/* resume: the same chip gets the same unit again, never a second one */
+		if (j.state == FWN_SLOT_SPENT &&
+		    memcmp(j.chip_id, info.chip_id, FWC_TLINK_CHIP_ID_LEN) != 0)
+			rc = FWN_RC_SLOT_STATE;
+		counter = j.counter;
+	}
+	if (rc == FWN_RC_OK)
+		rc = fwn_attest(&d, &info, chip_hex, attest_point);
+	if (rc == FWN_RC_OK) {
+		if (j.state == FWN_SLOT_IDLE) {
+			rc = fwn_target_ok(&d,
+					   FWC_TLINK_CMD_WRITE_ROT,
+					   order.rot_hash,
+					   sizeof(order.rot_hash));
 			if (rc == FWN_RC_OK) {
 				rc = fwn_target(&d, FWC_TLINK_CMD_GEN_KEY, NULL, 0);
 				/* a key left by an earlier attempt on this chip is its own key */
@@ -287,6 +329,8 @@ fwn_cmd_device_begin(fwn_core *c,
 			memcpy(csr, d.rsp, d.rsp_len);
 		csr_len = d.rsp_len;
 	}
+	if (rc == FWN_RC_OK)
+		rc = fwn_attest_key(&d, &info, attest_point, csr, csr_len);
 	if (rc == FWN_RC_OK && j.state == FWN_SLOT_IDLE) {
 		fwn_checkpoint(c, "begin:before-spend");
 		/* spend one unit and persist it before anything leaves the programmer */

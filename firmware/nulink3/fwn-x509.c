@@ -215,7 +215,8 @@ fwn_x509_check_attestation(const uint8_t *cert,
 			   size_t vendor_ca_len,
 			   const char *cn,
 			   const uint8_t digest[FWC_SHA256_LEN],
-			   const uint8_t sig[FWC_P256_SIG_LEN])
+			   const uint8_t sig[FWC_P256_SIG_LEN],
+			   uint8_t attest_point[FWC_P256_POINT_LEN])
 {
 	mbedtls_x509_crt crt, ca;
 	uint8_t point[FWC_P256_POINT_LEN];
@@ -231,6 +232,8 @@ fwn_x509_check_attestation(const uint8_t *cert,
 	    fwn_x509_point(&crt, point) != 0 ||
 	    fwc_ecdsa_p256_verify(point, digest, sig) != FWC_CRYPTO_OK)
 		rc = FWN_RC_ATTESTATION;
+	else
+		memcpy(attest_point, point, FWC_P256_POINT_LEN);
 	mbedtls_x509_crt_free(&crt);
 	mbedtls_x509_crt_free(&ca);
 	return rc;

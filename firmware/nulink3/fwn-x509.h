@@ -48,7 +48,8 @@ fwn_x509_check_device_chain(const uint8_t *chain_array,
 
 /*
  * A chip attestation: @cert (DER) has subject CN @cn, verifies against @vendor_ca, and its key
- * signed @digest with @sig (raw r||s). FWN_RC_ATTESTATION otherwise.
+ * signed @digest with @sig (raw r||s); its public key goes to @attest_point.
+ * FWN_RC_ATTESTATION otherwise.
  */
 int
 fwn_x509_check_attestation(const uint8_t *cert,
@@ -57,4 +58,5 @@ fwn_x509_check_attestation(const uint8_t *cert,
 			   size_t vendor_ca_len,
 			   const char *cn,
 			   const uint8_t digest[FWC_SHA256_LEN],
-			   const uint8_t sig[FWC_P256_SIG_LEN]);
+			   const uint8_t sig[FWC_P256_SIG_LEN],
+			   uint8_t attest_point[FWC_P256_POINT_LEN]);

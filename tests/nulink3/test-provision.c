@@ -37,23 +37,35 @@ typedef struct {
 } Line;
 
 static void
+target_start_vendor(Line *l, guint i, const gchar *speed, const gchar *vkey, const gchar *vcert);
+
+static void
 target_start(Line *l, guint i, const gchar *speed)
+{
+	target_start_vendor(l, i, speed, l->pki.vendor_key, l->pki.vendor_cert);
+}
+
+static void
+target_start_vendor(Line *l, guint i, const gchar *speed, const gchar *vkey, const gchar *vcert)
 {
 	g_autoptr(GSubprocessLauncher) sl = g_subprocess_launcher_new(
 	    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GDataInputStream) in = NULL;
 	g_autofree gchar *line = NULL;
-	g_autofree gchar *state = g_strdup_printf("%s/target-%u", l->pki.dir, i);
+	g_autofree gchar *state = g_strdup_printf("%s/target-%u-%s",
+						  l->pki.dir,
+						  i,
+						  vkey == l->pki.vendor_key ? "a" : "b");
 	const gchar *argv[] = {TARGET_SIM,
 			       "--socket",
 			       l->target_sock[i],
 			       "--state-dir",
 			       state,
 			       "--vendor-ca-key",
-			       l->pki.vendor_key,
+			       vkey,
 			       "--vendor-ca-cert",
-			       l->pki.vendor_cert,
+			       vcert,
 			       "--flash-size",
 			       "256K",
 			       speed != NULL ? "--flash-speed" : NULL,
@@ -621,6 +633,50 @@ test_provision_kill(void)
 				       g_bytes_get_size(req),
 				       NULL),
 			      FWN_RC_SLOT_STATE);
+	}
+	/* a chip of another silicon vendor (not the CA installed at setup): refused at ATTEST,
+	 * before anything is written to it or spent */
+	{
+		g_autofree gchar *vkey = g_build_filename(l.pki.dir, "other-vendor.key", NULL);
+		g_autofree gchar *vcert = g_build_filename(l.pki.dir, "other-vendor.pem", NULL);
+		const gchar *a1[] = {"openssl",
+				     "ecparam",
+				     "-genkey",
+				     "-name",
+				     "prime256v1",
+				     "-noout",
+				     "-out",
+				     vkey,
+				     NULL};
+		const gchar *a2[] = {"openssl",
+				     "req",
+				     "-x509",
+				     "-new",
+				     "-key",
+				     vkey,
+				     "-subj",
+				     "/CN=Other Vendor CA",
+				     "-days",
+				     "30",
+				     "-out",
+				     vcert,
+				     NULL};
+		fwc_tlink_info info;
+		nl3_run(a1);
+		nl3_run(a2);
+		target_stop(&l, 3);
+		g_free(l.chip[3]);
+		target_start_vendor(&l, 3, NULL, vkey, vcert);
+		fd = nl3_connect(l.nl.sock);
+		nl3_assert_rc(device_begin(fd, 3, NULL), FWN_RC_ATTESTATION);
+		close(fd);
+		g_assert_cmpuint(used(&l), ==, 2);
+		g_assert_cmpuint(slot_state(&l, 3), ==, 0);
+		nl3_sim_kill9(&l.nl);
+		g_assert_cmpint(target_direct_info(&l, 3, &info), ==, FWC_TLINK_OK);
+		g_assert_cmpuint(info.otp_flags, ==, 0);
+		g_assert_cmpuint(info.key_flags & FWC_TLINK_KEY_IDENTITY, ==, 0);
+		g_assert_true(nl3_sim_start(&l.nl, NULL));
 	}
 	/* wrong slots */
 	fd = nl3_connect(l.nl.sock);
