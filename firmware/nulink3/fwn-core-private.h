@@ -19,6 +19,7 @@
 #define FWN_INFO_PACKAGE   "NuSEC package v1"
 #define FWN_INFO_FIRMWARE  "NuSEC firmware v1"
 #define FWN_FETCH_LABEL	   "nusec firmware fetch v1"
+#define FWN_AAD_CREDIT	   "nusec credit v1"
 #define FWN_FW_CHUNK	   4096
 #define FWN_FORMAT_VERSION 1
 
@@ -112,6 +113,13 @@ fwn_cmd_firmware_load(fwn_core *c,
 		      uint8_t *out,
 		      size_t cap,
 		      size_t *out_len);
+int
+fwn_cmd_order_credit(fwn_core *c,
+		     const uint8_t *p,
+		     size_t plen,
+		     uint8_t *out,
+		     size_t cap,
+		     size_t *out_len);
 int
 fwn_cmd_firmware_proof(fwn_core *c,
 		       const uint8_t *p,

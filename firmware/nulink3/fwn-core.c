@@ -312,7 +312,7 @@ fwn_state_load(fwn_core *c)
 		o->package_id[FWN_ID_MAX] = '\0';
 		o->product_id[FWN_ID_MAX] = '\0';
 		o->fw_version[FWN_ID_MAX] = '\0';
-		if (o->used > o->limit)
+		if (o->used > o->limit || o->limit != o->manifest_limit + o->credited)
 			return FWN_RC_STORAGE;
 	}
 	return FWN_RC_OK;
@@ -765,6 +765,7 @@ static const fwn_cmd_entry fwn_cmds[] = {
     {FWN_CMD_ORDER_STATUS, fwn_cmd_order_status, false, true},
     {FWN_CMD_FIRMWARE_LOAD, fwn_cmd_firmware_load, false, true},
     {FWN_CMD_FIRMWARE_PROOF, fwn_cmd_firmware_proof, false, true},
+    {FWN_CMD_ORDER_CREDIT, fwn_cmd_order_credit, false, true},
     {FWN_CMD_DEVICE_BEGIN, fwn_cmd_device_begin, true, true},
     {FWN_CMD_DEVICE_COMPLETE, fwn_cmd_device_complete, true, true},
     {FWN_CMD_DEVICE_ABORT, fwn_cmd_device_abort, true, true},

@@ -59,7 +59,9 @@ typedef struct {
 	uint8_t image_sha256[32];
 	uint64_t image_size;
 	uint64_t security_counter;
-	uint64_t limit;
+	uint64_t limit; /* effective: manifest limit + credited */
+	uint64_t manifest_limit;
+	uint64_t credited; /* highest credit total the cloud signed */
 	uint64_t used;
 	uint64_t not_before;
 	uint64_t not_after;

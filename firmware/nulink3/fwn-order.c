@@ -132,6 +132,7 @@ fwn_manifest_parse(const uint8_t *buf, size_t len, fwn_order *o)
 	o->security_counter = fw[1].u;
 	o->image_size = fw[2].u;
 	memcpy(o->image_sha256, fw[3].data, 32);
+	o->manifest_limit = f[8].u;
 	o->limit = f[8].u;
 	o->not_before = f[9].u;
 	o->not_after = f[10].u;
@@ -294,7 +295,11 @@ fwn_cmd_package_import(fwn_core *c,
 		const fwn_order *old = &c->st.orders[idx];
 		/* a re-import never moves the counter back: the package must be newer, and the
 		 * units already spent stay spent */
-		if (o.issued_at <= old->issued_at)
+		o.credited = old->credited;
+		o.limit = o.manifest_limit + o.credited;
+		if (o.limit < o.manifest_limit)
+			rc = FWN_RC_PKG_FORMAT;
+		else if (o.issued_at <= old->issued_at)
 			rc = FWN_RC_PKG_REPLAY;
 		else if (o.limit < old->used)
 			rc = FWN_RC_PKG_LIMIT_DOWN;
@@ -496,6 +501,65 @@ fwn_cmd_firmware_load(fwn_core *c,
 		return FWN_RC_INTERNAL;
 	*out_len = w.len;
 	return FWN_RC_OK;
+}
+
+/*
+ * A credit from the cloud for aborted units (docs/formats/cloud-messages.md): COSE_Sign1 by the
+ * package-signing key, external AAD "nusec credit v1", {1: 1, 2: order ID, 3: serial, 4: total
+ * credited}. The total is monotonic: the limit becomes manifest limit + the highest total seen.
+ */
+int
+fwn_cmd_order_credit(fwn_core *c,
+		     const uint8_t *p,
+		     size_t plen,
+		     uint8_t *out,
+		     size_t cap,
+		     size_t *out_len)
+{
+	fwn_field f[] = {
+	    {.key = 1, .type = FWN_F_UINT, .required = true},
+	    {.key = 2, .type = FWN_F_TSTR, .required = true, .min_len = 1, .max_len = FWN_ID_MAX},
+	    {.key = 3, .type = FWN_F_TSTR, .required = true, .min_len = 1, .max_len = FWN_ID_MAX},
+	    {.key = 4, .type = FWN_F_UINT, .required = true},
+	};
+	fwc_cose_sign1 cose;
+	fwn_order *o;
+	uint64_t saved_limit, saved_credited;
+	int idx, rc;
+
+	rc = fwc_cose_sign1_verify(p,
+				   plen,
+				   (const uint8_t *)FWN_AAD_CREDIT,
+				   strlen(FWN_AAD_CREDIT),
+				   c->cfg.package_pub,
+				   FWC_COSE_FLAG_TAG_REQUIRED,
+				   &cose);
+	if (rc == FWC_COSE_ERR_SIGNATURE)
+		return FWN_RC_PKG_SIGNATURE;
+	if (rc != FWC_COSE_OK || !fwn_parse_map(cose.payload, cose.payload_len, f, 4) ||
+	    f[0].u != FWN_FORMAT_VERSION)
+		return FWN_RC_PKG_FORMAT;
+	if (f[2].len != strlen(c->hal->serial) || memcmp(f[2].data, c->hal->serial, f[2].len) != 0)
+		return FWN_RC_PKG_OTHER_PROGRAMMER;
+	idx = fwn_order_find(c, (const char *)f[1].data, f[1].len);
+	if (idx < 0)
+		return FWN_RC_NO_ORDER;
+	o = &c->st.orders[idx];
+	if (f[3].u <= o->credited)
+		return FWN_RC_CREDIT_STALE;
+	if (o->manifest_limit + f[3].u < o->manifest_limit)
+		return FWN_RC_PKG_FORMAT;
+	saved_limit = o->limit;
+	saved_credited = o->credited;
+	o->credited = f[3].u;
+	o->limit = o->manifest_limit + o->credited;
+	rc = fwn_state_save(c);
+	if (rc != FWN_RC_OK) {
+		o->limit = saved_limit;
+		o->credited = saved_credited;
+		return rc;
+	}
+	return fwn_order_reply(o, out, cap, out_len);
 }
 
 /* HMAC-SHA256(token, "nusec firmware fetch v1" || order_id || 0x00 || nonce) */

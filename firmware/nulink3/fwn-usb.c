@@ -101,6 +101,7 @@ static const struct {
     {"FWN_RC_VERIFY_FAILED", "flash verification failed"},
     {"FWN_RC_BOOT_FAILED", "the target did not boot the image"},
     {"FWN_RC_NOT_PERMITTED", "request not permitted"},
+    {"FWN_RC_CREDIT_STALE", "credit not newer than the one already applied"},
 };
 
 _Static_assert(sizeof(fwn_usb_rc_table) / sizeof(fwn_usb_rc_table[0]) == FWN_RC_LAST + 1,
@@ -146,6 +147,8 @@ fwn_usb_cmd_name(int cmd)
 		return "FIRMWARE_LOAD";
 	case FWN_CMD_FIRMWARE_PROOF:
 		return "FIRMWARE_PROOF";
+	case FWN_CMD_ORDER_CREDIT:
+		return "ORDER_CREDIT";
 	case FWN_CMD_DEVICE_BEGIN:
 		return "DEVICE_BEGIN";
 	case FWN_CMD_DEVICE_COMPLETE:

@@ -66,6 +66,7 @@ typedef enum {
 	FWN_CMD_ORDER_STATUS = 0x11,
 	FWN_CMD_FIRMWARE_LOAD = 0x12,
 	FWN_CMD_FIRMWARE_PROOF = 0x13,
+	FWN_CMD_ORDER_CREDIT = 0x14,
 	FWN_CMD_DEVICE_BEGIN = 0x20,
 	FWN_CMD_DEVICE_COMPLETE = 0x21,
 	FWN_CMD_DEVICE_ABORT = 0x22,
@@ -113,9 +114,10 @@ typedef enum {
 	FWN_RC_VERIFY_FAILED,	     /* the flash does not hold what was written */
 	FWN_RC_BOOT_FAILED,	     /* the target did not boot the image */
 	FWN_RC_NOT_PERMITTED,	     /* the request is refused (e.g. a digest of the wrong size) */
+	FWN_RC_CREDIT_STALE,	     /* a credit total not above the one already applied */
 } fwn_usb_rc;
 
-#define FWN_RC_LAST FWN_RC_NOT_PERMITTED
+#define FWN_RC_LAST FWN_RC_CREDIT_STALE
 
 const char *
 fwn_usb_rc_strerror(int rc);

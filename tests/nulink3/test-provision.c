@@ -16,7 +16,9 @@
 #include "fwc-tlink.h"
 #include "nl3-test-util.h"
 #include "nusec-cloud-formats.h"
+#include "nusec-cose.h"
 #include "nusec-openssl.h"
+#include "nusec-pem-signer.h"
 #include "target-test-util.h"
 
 #define SLOTS 4
@@ -517,6 +519,61 @@ slot_state(Line *l, guint slot)
 	return nl3_get_uint(st, 1);
 }
 
+/* a credit as the cloud signs it (server/nusec-cloud-api.c, docs/formats/cloud-messages.md) */
+static GBytes *
+credit_build(NuSecSigner *key, const gchar *order, const gchar *serial, guint64 total)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) payload = NULL;
+	g_autoptr(GBytes) ext = g_bytes_new_static("nusec credit v1", 15);
+	GBytes *cose;
+	Nl3Cbor c;
+	nl3_cbor_init(&c);
+	fwc_cbor_write_map(&c.w, 4);
+	fwc_cbor_write_uint(&c.w, 1);
+	fwc_cbor_write_uint(&c.w, 1);
+	fwc_cbor_write_uint(&c.w, 2);
+	fwc_cbor_write_tstr(&c.w, order, strlen(order));
+	fwc_cbor_write_uint(&c.w, 3);
+	fwc_cbor_write_tstr(&c.w, serial, strlen(serial));
+	fwc_cbor_write_uint(&c.w, 4);
+	fwc_cbor_write_uint(&c.w, total);
+	payload = nl3_cbor_bytes(&c);
+	cose = nusec_cose_sign1_create(key, payload, NULL, ext, &error);
+	g_assert_no_error(error);
+	return cose;
+}
+
+static int
+credit(Line *l, GBytes *cose)
+{
+	return nl3_xfer(&l->nl,
+			FWN_CMD_ORDER_CREDIT,
+			g_bytes_get_data(cose, NULL),
+			g_bytes_get_size(cose),
+			NULL);
+}
+
+static guint64
+limit(Line *l)
+{
+	Nl3Cbor c;
+	g_autoptr(GBytes) req = NULL;
+	g_autoptr(GBytes) st = NULL;
+	nl3_cbor_init(&c);
+	fwc_cbor_write_map(&c.w, 1);
+	fwc_cbor_write_uint(&c.w, 1);
+	fwc_cbor_write_tstr(&c.w, "order-1", 7);
+	req = nl3_cbor_bytes(&c);
+	nl3_assert_rc(nl3_xfer(&l->nl,
+			       FWN_CMD_ORDER_STATUS,
+			       g_bytes_get_data(req, NULL),
+			       g_bytes_get_size(req),
+			       &st),
+		      FWN_RC_OK);
+	return nl3_get_uint(st, 4);
+}
+
 /* restarts nulink3-sim with a crash point; the next command that reaches it dies */
 static void
 restart(Line *l, const gchar *crash)
@@ -633,6 +690,27 @@ test_provision_kill(void)
 				       g_bytes_get_size(req),
 				       NULL),
 			      FWN_RC_SLOT_STATE);
+	}
+	/* the unit comes back only with the cloud's credit, once */
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GBytes) c1 = credit_build(l.pki.package_key, "order-1", "NL3-LINE", 1);
+		g_autoptr(NuSecSigner) rogue = nusec_pem_signer_new_random(&error);
+		g_autoptr(GBytes) forged = credit_build(rogue, "order-1", "NL3-LINE", 5);
+		g_autoptr(GBytes) other = credit_build(l.pki.package_key, "order-1", "NL3-XXXX", 5);
+		g_autoptr(GBytes) unknown =
+		    credit_build(l.pki.package_key, "order-9", "NL3-LINE", 5);
+		g_assert_cmpuint(limit(&l), ==, 4);
+		nl3_assert_rc(credit(&l, forged), FWN_RC_PKG_SIGNATURE);
+		nl3_assert_rc(credit(&l, other), FWN_RC_PKG_OTHER_PROGRAMMER);
+		nl3_assert_rc(credit(&l, unknown), FWN_RC_NO_ORDER);
+		nl3_assert_rc(credit(&l, c1), FWN_RC_OK);
+		g_assert_cmpuint(limit(&l), ==, 5);
+		nl3_assert_rc(credit(&l, c1), FWN_RC_CREDIT_STALE);
+		nl3_sim_kill9(&l.nl);
+		g_assert_true(nl3_sim_start(&l.nl, NULL));
+		g_assert_cmpuint(limit(&l), ==, 5);
+		nl3_assert_rc(credit(&l, c1), FWN_RC_CREDIT_STALE);
 	}
 	/* a chip of another silicon vendor (not the CA installed at setup): refused at ATTEST,
 	 * before anything is written to it or spent */

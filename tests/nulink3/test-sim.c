@@ -129,6 +129,22 @@ test_sim_setup(void)
 		g_assert_true(g_bytes_equal(pe, enc));
 		g_assert_true(g_bytes_equal(pr, req));
 		g_assert_cmpuint(nl3_get_uint(pl, 1), ==, 1);
+		/* the cloud's own parser accepts it: both signatures, the three keys */
+		{
+			g_autoptr(GError) error = NULL;
+			g_autoptr(NuSecCloudSetupBundle) b =
+			    nusec_cloud_setup_bundle_parse(by_tls, &error);
+			g_assert_no_error(error);
+			g_assert_cmpstr(b->serial, ==, "NL3-0001");
+			g_assert_true(g_bytes_equal(b->identity_point, tls));
+			g_assert_true(g_bytes_equal(b->encryption_point, enc));
+			g_assert_nonnull(b->request_point);
+			g_assert_true(g_bytes_equal(b->request_point, req));
+			g_assert_true(nusec_cloud_setup_bundle_check_request(b, by_req, &error));
+			g_assert_no_error(error);
+			g_assert_false(nusec_cloud_setup_bundle_check_request(b, by_tls, &error));
+			g_assert_nonnull(error);
+		}
 	}
 	/* again before lock: the same keys (an interrupted setup resumes) */
 	nl3_assert_rc(nl3_xfer(&s, FWN_CMD_SETUP_BEGIN, NULL, 0, &begin2), FWN_RC_OK);
