@@ -763,6 +763,104 @@ test_provision_kill(void)
 	close(fd);
 }
 
+/* one device in one slot, resuming whatever state a kill left; stops when the programmer dies */
+static gpointer
+provision_resume(gpointer data)
+{
+	Job *j = data;
+	int fd = nl3_connect(j->l->nl.sock);
+	g_autoptr(GBytes) begin = NULL;
+	g_autoptr(GBytes) chain = NULL;
+	g_autoptr(GBytes) done = NULL;
+	g_autofree gchar *chip = NULL;
+	guint8 dev_point[65];
+	int rc;
+
+	rc = device_begin(fd, j->slot, &begin);
+	if (rc != -1) {
+		nl3_assert_rc(rc, FWN_RC_OK);
+		chip = nl3_get_tstr(begin, 2);
+		g_mutex_lock(&psa_lock);
+		chain = cloud_issue(j->l, begin, chip, nl3_get_uint(begin, 3), dev_point);
+		g_mutex_unlock(&psa_lock);
+		rc = device_complete(fd, j->slot, chain, &done);
+		if (rc != -1) {
+			nl3_assert_rc(rc, FWN_RC_OK);
+			g_mutex_lock(&psa_lock);
+			check_done(j->l, done, chip, dev_point);
+			g_mutex_unlock(&psa_lock);
+		}
+	}
+	close(fd);
+	return NULL;
+}
+
+/* the target's own view: locked and running the image */
+static gboolean
+target_done(Line *l, guint i)
+{
+	fwc_tlink_info info;
+	g_assert_cmpint(target_direct_info(l, i, &info), ==, FWC_TLINK_OK);
+	return info.lifecycle == FWC_TLINK_LC_LOCKED && info.boot_state == FWC_TLINK_BOOT_ACCEPTED;
+}
+
+/*
+ * kill -9 at random moments while four slots provision; after each kill the count never
+ * exceeds the limit, every finished device holds a unit, and in the end the four devices
+ * have used exactly four units: none lost, none counted twice.
+ */
+static void
+test_provision_random_kill(void)
+{
+	g_auto(Line) l;
+	g_autoptr(GRand) rnd = g_rand_new();
+	gboolean done[SLOTS] = {FALSE};
+	guint n_done = 0, round;
+
+	line_init(&l, 6, "24K", 16000);
+	for (round = 0; round < 10 && n_done < SLOTS; round++) {
+		GThread *th[SLOTS] = {NULL};
+		Job jobs[SLOTS];
+		guint64 u;
+		for (guint i = 0; i < SLOTS; i++) {
+			if (done[i])
+				continue;
+			jobs[i] = (Job){.l = &l, .slot = i};
+			th[i] = g_thread_new("slot", provision_resume, &jobs[i]);
+		}
+		g_usleep(g_rand_int_range(rnd, 30, 1200) * 1000);
+		nl3_sim_kill9(&l.nl);
+		for (guint i = 0; i < SLOTS; i++) {
+			if (th[i] != NULL)
+				g_thread_join(th[i]);
+		}
+		n_done = 0;
+		for (guint i = 0; i < SLOTS; i++) {
+			done[i] = target_done(&l, i);
+			n_done += done[i];
+		}
+		g_assert_true(nl3_sim_start(&l.nl, NULL));
+		u = used(&l);
+		g_assert_cmpuint(u, <=, SLOTS);
+		g_assert_cmpuint(u, >=, n_done);
+	}
+	g_test_message("%u rounds", round);
+	/* whatever was left finishes without a kill */
+	for (guint i = 0; i < SLOTS; i++) {
+		Job j = {.l = &l, .slot = i};
+		if (!done[i])
+			provision_resume(&j);
+	}
+	/* a target-sim serves one link at a time: ask the targets while the programmer is down */
+	nl3_sim_kill9(&l.nl);
+	for (guint i = 0; i < SLOTS; i++)
+		g_assert_true(target_done(&l, i));
+	g_assert_true(nl3_sim_start(&l.nl, NULL));
+	for (guint i = 0; i < SLOTS; i++)
+		g_assert_cmpuint(slot_state(&l, i), ==, 0);
+	g_assert_cmpuint(used(&l), ==, SLOTS);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -770,5 +868,6 @@ main(int argc, char **argv)
 	g_test_add_func("/nulink3/provision/parallel", test_provision_parallel);
 	g_test_add_func("/nulink3/provision/quota", test_provision_quota);
 	g_test_add_func("/nulink3/provision/kill", test_provision_kill);
+	g_test_add_func("/nulink3/provision/random-kill", test_provision_random_kill);
 	return g_test_run();
 }

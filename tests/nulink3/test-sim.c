@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <openssl/evp.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fwc-cose.h"
 #include "fwc-link.h"
@@ -681,7 +682,22 @@ test_sim_frames(void)
 
 	nl3_pki_init(&pki);
 	nl3_sim_init(&s, &pki, "p4", "NL3-0004");
+	g_ptr_array_add(s.extra, g_strdup("--frame-timeout-ms"));
+	g_ptr_array_add(s.extra, g_strdup("300"));
 	g_assert_true(nl3_sim_start(&s, NULL));
+	/* a client silent in the middle of a frame is dropped; the next one is served */
+	{
+		int fd = nl3_connect(s.sock);
+		guint8 b;
+		g_assert_cmpint(write(fd, "NU\x01", 3), ==, 3);
+		g_usleep(600 * 1000);
+		g_assert_cmpint(read(fd, &b, 1), ==, 0);
+		close(fd);
+		nl3_assert_rc(nl3_xfer(&s, FWN_CMD_GET_INFO, NULL, 0, NULL), FWN_RC_OK);
+	}
+	/* a connection idle between frames stays */
+	g_usleep(500 * 1000);
+	nl3_assert_rc(nl3_xfer(&s, FWN_CMD_GET_INFO, NULL, 0, NULL), FWN_RC_OK);
 	/* a bad CRC: an error frame for that command, and the connection stays */
 	g_assert_cmpint(fwn_usb_encode_request(FWN_CMD_GET_INFO, NULL, 0, buf, sizeof(buf), &len),
 			==,
