@@ -2048,27 +2048,35 @@ typedef enum {
 	ISSUE_SAME,  /* the chip already has this certificate: reply with it */
 	ISSUE_ERROR, /* the response is set */
 	ISSUE_RETRY, /* a concurrent request for the same chip won: try again */
+	ISSUE_FATAL, /* the transaction is broken: the response is set, the batch fails */
 } ApiIssueResult;
 
+/* one device certificate waiting for its commit */
+typedef struct {
+	NuSecCloudRequest *req;
+	ApiProgrammer *prog;
+	NuSecCloudDeviceRequest *dr;
+	GBytes *key_hash;
+	X509 *cert;
+	gboolean done;
+	ApiIssueResult result;
+	GBytes *der_out;
+} ApiIssueJob;
+
+/* the device's records, inside the batch's transaction */
 static ApiIssueResult
-api_device_commit(NuSecCloudRequest *req,
-		  ApiProgrammer *prog,
-		  NuSecCloudDeviceRequest *dr,
-		  GBytes *key_hash,
-		  X509 *cert,
-		  GBytes **der_out)
+api_device_record(NuSecCloudDbConn *conn, ApiIssueJob *job)
 {
-	g_autoptr(NuSecCloudDbConn) conn = api_conn(req);
+	NuSecCloudRequest *req = job->req;
+	NuSecCloudDeviceRequest *dr = job->dr;
 	g_autoptr(NuSecCloudDbResult) existing = NULL;
 	g_autoptr(NuSecCloudDbResult) ins = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GBytes) der = nusec_cloud_x509_to_der(cert);
-	g_autofree gchar *serial = nusec_cloud_x509_serial_hex(cert);
+	g_autoptr(GBytes) der = nusec_cloud_x509_to_der(job->cert);
+	g_autofree gchar *serial = nusec_cloud_x509_serial_hex(job->cert);
 	g_autofree gchar *now = nusec_cloud_store_now();
 	gint64 used = 0;
 
-	if (conn == NULL || !api_begin(req, conn))
-		return ISSUE_ERROR;
 	{
 		NuSecCloudDbParam p[] = {NUSEC_DB_TEXT(dr->chip_id)};
 		existing = api_exec(req,
@@ -2079,11 +2087,11 @@ api_device_commit(NuSecCloudRequest *req,
 				    1,
 				    NULL);
 		if (existing == NULL)
-			return ISSUE_ERROR;
+			return ISSUE_FATAL;
 	}
 	if (nusec_cloud_db_result_rows(existing) == 1) {
 		g_autoptr(GBytes) old_hash = nusec_cloud_db_result_bytes(existing, 0, 0);
-		if (!g_bytes_equal(old_hash, key_hash) ||
+		if (!g_bytes_equal(old_hash, job->key_hash) ||
 		    g_strcmp0(nusec_cloud_db_result_text(existing, 0, 2), dr->order_id) != 0) {
 			api_errorf(req,
 				   409,
@@ -2092,20 +2100,20 @@ api_device_commit(NuSecCloudRequest *req,
 				   dr->chip_id);
 			return ISSUE_ERROR;
 		}
-		*der_out = nusec_cloud_db_result_bytes(existing, 0, 1);
+		job->der_out = nusec_cloud_db_result_bytes(existing, 0, 1);
 		return ISSUE_SAME;
 	}
 	if (!nusec_cloud_store_order_spend(conn, dr->order_id, 1, &used, &error)) {
 		api_gerror(req, error, 0, NULL);
-		return ISSUE_ERROR;
+		return error->domain == NUSEC_CLOUD_STORE_ERROR ? ISSUE_ERROR : ISSUE_FATAL;
 	}
 	{
 		NuSecCloudDbParam p[] = {
 		    NUSEC_DB_TEXT(dr->chip_id),
 		    NUSEC_DB_TEXT(dr->order_id),
-		    NUSEC_DB_TEXT(prog->id),
+		    NUSEC_DB_TEXT(job->prog->id),
 		    NUSEC_DB_TEXT(serial),
-		    NUSEC_DB_BLOB(key_hash),
+		    NUSEC_DB_BLOB(job->key_hash),
 		    NUSEC_DB_BLOB(der),
 		    NUSEC_DB_INT((gint64)MIN(dr->counter, (guint64)G_MAXINT64)),
 		    NUSEC_DB_TEXT(now)};
@@ -2122,24 +2130,125 @@ api_device_commit(NuSecCloudRequest *req,
 					    NUSEC_CLOUD_DB_ERROR_CONSTRAINT))
 				return ISSUE_RETRY;
 			api_gerror(req, error, 0, NULL);
-			return ISSUE_ERROR;
+			return ISSUE_FATAL;
 		}
 	}
 	{
 		g_autoptr(JsonBuilder) d = api_detail_new();
 		api_add_string(d, "order", dr->order_id);
-		api_add_string(d, "programmer", prog->id);
+		api_add_string(d, "programmer", job->prog->id);
 		api_add_string(d, "certificate_serial", serial);
-		api_add_hex(d, "key_sha256", key_hash);
+		api_add_hex(d, "key_sha256", job->key_hash);
 		api_add_int(d, "used", used);
 		if (!api_audit(req, conn, "device.certificate", dr->chip_id, api_detail_end(d)))
-			return ISSUE_ERROR;
+			return ISSUE_FATAL;
 	}
-	/* the certificate leaves only once its record is durable */
-	if (!api_commit(req, conn))
-		return ISSUE_ERROR;
-	*der_out = g_steal_pointer(&der);
+	job->der_out = g_steal_pointer(&der);
 	return ISSUE_DONE;
+}
+
+static gboolean
+api_savepoint(NuSecCloudDbConn *conn, const gchar *sql, GError **error)
+{
+	g_autoptr(NuSecCloudDbResult) res = nusec_cloud_db_exec(conn, sql, NULL, 0, error);
+	return res != NULL;
+}
+
+/* a failed batch: every job gets @src's answer (nothing of the batch was committed) */
+static void
+api_batch_fail(GPtrArray *jobs, NuSecCloudRequest *src)
+{
+	for (guint i = 0; i < jobs->len; i++) {
+		ApiIssueJob *job = g_ptr_array_index(jobs, i);
+		g_clear_pointer(&job->der_out, g_bytes_unref);
+		job->result = ISSUE_ERROR;
+		if (job->req == src)
+			continue;
+		job->req->status = src->status;
+		g_free(job->req->content_type);
+		job->req->content_type = g_strdup(src->content_type);
+		g_clear_pointer(&job->req->response, g_bytes_unref);
+		job->req->response = src->response != NULL ? g_bytes_ref(src->response) : NULL;
+	}
+}
+
+/*
+ * Group commit: the certificates of all the requests waiting at this moment are recorded in
+ * one write transaction (one fsync, one round of locks on the order and audit head rows),
+ * each job inside its own savepoint so that one refused job does not undo the others.
+ */
+static void
+api_batch_run(GPtrArray *jobs)
+{
+	ApiIssueJob *first = g_ptr_array_index(jobs, 0);
+	g_autoptr(NuSecCloudDbConn) conn = api_conn(first->req);
+	g_autoptr(GError) error = NULL;
+
+	if (conn == NULL || !api_begin(first->req, conn)) {
+		api_batch_fail(jobs, first->req);
+		return;
+	}
+	for (guint i = 0; i < jobs->len; i++) {
+		ApiIssueJob *job = g_ptr_array_index(jobs, i);
+		if (!api_savepoint(conn, "SAVEPOINT issue", &error)) {
+			api_gerror(job->req, error, 0, NULL);
+			api_batch_fail(jobs, job->req);
+			return;
+		}
+		job->result = api_device_record(conn, job);
+		if (job->result == ISSUE_FATAL) {
+			api_batch_fail(jobs, job->req);
+			return;
+		}
+		if (!api_savepoint(conn,
+				   job->result == ISSUE_DONE ? "RELEASE SAVEPOINT issue"
+							     : "ROLLBACK TO SAVEPOINT issue",
+				   &error) ||
+		    (job->result != ISSUE_DONE &&
+		     !api_savepoint(conn, "RELEASE SAVEPOINT issue", &error))) {
+			api_gerror(job->req, error, 0, NULL);
+			api_batch_fail(jobs, job->req);
+			return;
+		}
+	}
+	/* the certificates leave only once their records are durable */
+	if (!nusec_cloud_db_commit(conn, &error)) {
+		api_gerror(first->req, error, 0, NULL);
+		api_batch_fail(jobs, first->req);
+	}
+}
+
+#define API_BATCH_MAX 256
+
+static GMutex api_batch_mutex;
+static GCond api_batch_cond;
+static GQueue api_batch_queue = G_QUEUE_INIT;
+static gboolean api_batch_leader = FALSE;
+
+/* queues @job; the first waiting thread becomes the leader and commits for everyone */
+static void
+api_device_commit(ApiIssueJob *job)
+{
+	g_mutex_lock(&api_batch_mutex);
+	g_queue_push_tail(&api_batch_queue, job);
+	while (!job->done) {
+		if (!api_batch_leader) {
+			g_autoptr(GPtrArray) jobs = g_ptr_array_new();
+			api_batch_leader = TRUE;
+			while (jobs->len < API_BATCH_MAX && !g_queue_is_empty(&api_batch_queue))
+				g_ptr_array_add(jobs, g_queue_pop_head(&api_batch_queue));
+			g_mutex_unlock(&api_batch_mutex);
+			api_batch_run(jobs);
+			g_mutex_lock(&api_batch_mutex);
+			for (guint i = 0; i < jobs->len; i++)
+				((ApiIssueJob *)g_ptr_array_index(jobs, i))->done = TRUE;
+			api_batch_leader = FALSE;
+			g_cond_broadcast(&api_batch_cond);
+		} else {
+			g_cond_wait(&api_batch_cond, &api_batch_mutex);
+		}
+	}
+	g_mutex_unlock(&api_batch_mutex);
 }
 
 static void
@@ -2211,13 +2320,19 @@ api_programmer_device(NuSecCloudRequest *req)
 		return;
 	}
 	for (guint attempt = 0; attempt < 3; attempt++) {
+		ApiIssueJob job = {.req = req,
+				   .prog = prog,
+				   .dr = dr,
+				   .key_hash = key_hash,
+				   .cert = cert};
 		g_autoptr(GBytes) der = NULL;
-		ApiIssueResult r = api_device_commit(req, prog, dr, key_hash, cert, &der);
-		if (r == ISSUE_ERROR)
-			return;
-		if (r == ISSUE_RETRY)
+		api_device_commit(&job);
+		der = g_steal_pointer(&job.der_out);
+		if (job.result == ISSUE_RETRY)
 			continue;
-		api_device_reply(req, r == ISSUE_DONE ? 201 : 200, dr->chip_id, der);
+		if (job.result != ISSUE_DONE && job.result != ISSUE_SAME)
+			return;
+		api_device_reply(req, job.result == ISSUE_DONE ? 201 : 200, dr->chip_id, der);
 		return;
 	}
 	nusec_cloud_api_error(req, 503, "busy", "concurrent requests for the same chip");
