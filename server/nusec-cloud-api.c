@@ -1974,17 +1974,27 @@ api_programmer_order(NuSecCloudRequest *req,
 	return g_steal_pointer(&o);
 }
 
+/* PEM of a DER certificate, without parsing it again */
+static gchar *
+api_der_to_pem(GBytes *der)
+{
+	g_autofree gchar *b64 = api_b64(der);
+	GString *out = g_string_new("-----BEGIN CERTIFICATE-----\n");
+	gsize len = strlen(b64);
+	for (gsize i = 0; i < len; i += 64) {
+		g_string_append_len(out, b64 + i, MIN(64, len - i));
+		g_string_append_c(out, '\n');
+	}
+	g_string_append(out, "-----END CERTIFICATE-----\n");
+	return g_string_free(out, FALSE);
+}
+
 static void
 api_device_reply(NuSecCloudRequest *req, guint status, const gchar *chip_id, GBytes *der)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(GBytes) ca = nusec_cloud_x509_to_der(req->cloud->device_ca_cert);
-	g_autoptr(GBytes) root = nusec_cloud_x509_to_der(req->cloud->root_cert);
-	g_autoptr(X509) cert = nusec_cloud_x509_from_der(der, NULL);
-	g_autofree gchar *pem = cert != NULL ? nusec_cloud_x509_to_pem(cert) : NULL;
-	g_autofree gchar *ca_pem = nusec_cloud_x509_to_pem(req->cloud->device_ca_cert);
-	g_autofree gchar *root_pem = nusec_cloud_x509_to_pem(req->cloud->root_cert);
-	g_autofree gchar *chain_pem = g_strconcat(pem != NULL ? pem : "", ca_pem, root_pem, NULL);
+	g_autofree gchar *pem = api_der_to_pem(der);
+	g_autofree gchar *chain_pem = g_strconcat(pem, req->cloud->device_chain_pem, NULL);
 
 	json_builder_begin_object(b);
 	api_add_string(b, "chip_id", chip_id);
@@ -1992,7 +2002,7 @@ api_device_reply(NuSecCloudRequest *req, guint status, const gchar *chip_id, GBy
 	json_builder_set_member_name(b, "chain");
 	json_builder_begin_array(b);
 	{
-		GBytes *items[] = {der, ca, root};
+		GBytes *items[] = {der, req->cloud->device_ca_der, req->cloud->root_der};
 		for (guint i = 0; i < G_N_ELEMENTS(items); i++) {
 			g_autofree gchar *t = api_b64(items[i]);
 			json_builder_add_string_value(b, t);

@@ -197,6 +197,9 @@ nusec_cloud_free(NuSecCloud *self)
 	g_clear_pointer(&self->programmer_ca_cert, X509_free);
 	g_clear_pointer(&self->operator_ca_cert, X509_free);
 	g_clear_pointer(&self->package_spki, g_bytes_unref);
+	g_clear_pointer(&self->device_ca_der, g_bytes_unref);
+	g_clear_pointer(&self->root_der, g_bytes_unref);
+	g_free(self->device_chain_pem);
 	g_clear_pointer(&self->boot_signers, g_hash_table_unref);
 	g_mutex_clear(&self->boot_mutex);
 	g_free(self);
@@ -417,7 +420,16 @@ nusec_cloud_load_delegates(NuSecCloud *self, GError **error)
 	if (self->operator_ca_pkey == NULL)
 		return FALSE;
 	self->package_spki = nusec_signer_get_public_key(self->package, error);
-	return self->package_spki != NULL;
+	if (self->package_spki == NULL)
+		return FALSE;
+	if (self->root_cert != NULL && self->device_ca_cert != NULL) {
+		g_autofree gchar *ca = nusec_cloud_x509_to_pem(self->device_ca_cert);
+		g_autofree gchar *root = nusec_cloud_x509_to_pem(self->root_cert);
+		self->device_ca_der = nusec_cloud_x509_to_der(self->device_ca_cert);
+		self->root_der = nusec_cloud_x509_to_der(self->root_cert);
+		self->device_chain_pem = g_strconcat(ca, root, NULL);
+	}
+	return TRUE;
 }
 
 static gboolean

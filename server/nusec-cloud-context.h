@@ -74,6 +74,9 @@ typedef struct {
 	X509 *programmer_ca_cert;
 	X509 *operator_ca_cert;
 	GBytes *package_spki;
+	GBytes *device_ca_der; /* the device chain, precomputed for every answer */
+	GBytes *root_der;
+	gchar *device_chain_pem; /* device CA then root, PEM */
 	GMutex boot_mutex;
 	GHashTable *boot_signers; /* product id -> NuSecSigner */
 } NuSecCloud;

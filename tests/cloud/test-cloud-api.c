@@ -280,6 +280,14 @@ check_device_certificate(CloudTestServer *server, JsonNode *res, const gchar *ch
 
 	g_assert_cmpuint(json_array_get_length(chain), ==, 3);
 	g_assert_nonnull(cert);
+	/* the PEM chain starts with the same certificate and holds the three */
+	{
+		const gchar *pem = member(res, "pem");
+		g_autoptr(X509) first = nusec_cloud_x509_from_pem(pem, strlen(pem), NULL);
+		g_assert_nonnull(first);
+		g_assert_cmpint(X509_cmp(first, cert), ==, 0);
+		g_assert_nonnull(strstr(strstr(strstr(pem, "BEGIN") + 1, "BEGIN") + 1, "BEGIN"));
+	}
 	g_assert_nonnull(ca);
 	g_assert_cmpint(X509_cmp(root, root_file), ==, 0);
 	/* chain: root (trusted, from init's files) -> device issuing CA -> device */
