@@ -250,6 +250,46 @@ nusec_cloud_sign(NuSecSigner *signer, GBytes *payload, const gchar *aad, GError 
 }
 
 /*
+ * The SPKI of a point, checked once (OpenSSL 3's full public-key check multiplies by the
+ * group order: far too slow to repeat for every request of an enrolled programmer).
+ */
+#define NUSEC_CLOUD_SPKI_CACHE_MAX 4096
+
+static GMutex nusec_cloud_spki_mutex;
+static GHashTable *nusec_cloud_spki_cache = NULL;
+
+static GBytes *
+nusec_cloud_point_spki(GBytes *point, GError **error)
+{
+	g_autoptr(EVP_PKEY) pkey = NULL;
+	GBytes *spki;
+
+	g_mutex_lock(&nusec_cloud_spki_mutex);
+	if (nusec_cloud_spki_cache == NULL)
+		nusec_cloud_spki_cache = g_hash_table_new_full(g_bytes_hash,
+							       g_bytes_equal,
+							       (GDestroyNotify)g_bytes_unref,
+							       (GDestroyNotify)g_bytes_unref);
+	spki = g_hash_table_lookup(nusec_cloud_spki_cache, point);
+	if (spki != NULL) {
+		g_bytes_ref(spki);
+		g_mutex_unlock(&nusec_cloud_spki_mutex);
+		return spki;
+	}
+	g_mutex_unlock(&nusec_cloud_spki_mutex);
+	pkey = nusec_cloud_pkey_from_spki_or_point(point, error);
+	if (pkey == NULL)
+		return NULL;
+	spki = nusec_cloud_pkey_to_spki(pkey);
+	g_mutex_lock(&nusec_cloud_spki_mutex);
+	if (g_hash_table_size(nusec_cloud_spki_cache) >= NUSEC_CLOUD_SPKI_CACHE_MAX)
+		g_hash_table_remove_all(nusec_cloud_spki_cache);
+	g_hash_table_insert(nusec_cloud_spki_cache, g_bytes_ref(point), g_bytes_ref(spki));
+	g_mutex_unlock(&nusec_cloud_spki_mutex);
+	return spki;
+}
+
+/*
  * verifies @cose with @point and returns its payload (a copy). OpenSSL only: the server is
  * multi-threaded and mbedTLS 2.28's PSA key store (fwc_cose_sign1_verify) is not thread-safe.
  */
@@ -257,7 +297,6 @@ static GBytes *
 nusec_cloud_verify(GBytes *cose, GBytes *point, const gchar *aad, const gchar *what, GError **error)
 {
 	g_autoptr(GBytes) ext = g_bytes_new_static(aad, strlen(aad));
-	g_autoptr(EVP_PKEY) pkey = NULL;
 	g_autoptr(GBytes) spki = NULL;
 	GBytes *payload = NULL;
 
@@ -269,12 +308,11 @@ nusec_cloud_verify(GBytes *cose, GBytes *point, const gchar *aad, const gchar *w
 			    what);
 		return NULL;
 	}
-	pkey = nusec_cloud_pkey_from_spki_or_point(point, error);
-	if (pkey == NULL) {
+	spki = nusec_cloud_point_spki(point, error);
+	if (spki == NULL) {
 		g_prefix_error(error, "%s: ", what);
 		return NULL;
 	}
-	spki = nusec_cloud_pkey_to_spki(pkey);
 	if (!nusec_cose_sign1_verify(cose, spki, ext, &payload, error)) {
 		g_prefix_error(error, "%s: ", what);
 		return NULL;
