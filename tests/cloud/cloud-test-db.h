@@ -52,8 +52,10 @@ cloud_test_db_new(const gchar *kind)
 		self->schema = g_strdup_printf("t_%08x%08x", g_random_int(), g_random_int());
 		sql = g_strdup_printf("CREATE SCHEMA %s", self->schema);
 		g_assert_true(cloud_test_pg_exec(sql));
-		self->uri = g_strdup_printf("postgresql:%s options='-c search_path=%s'",
+		self->uri = g_strdup_printf("postgresql:%s options='-c search_path=%s'"
+					    " application_name=%s",
 					    g_getenv("NUSEC_TEST_PG"),
+					    self->schema,
 					    self->schema);
 	} else {
 		g_autoptr(GError) error = NULL;

@@ -1223,6 +1223,74 @@ test_api_crash_and_tamper(gconstpointer data)
 	}
 }
 
+/* ---- the database connection breaks under the server: 503, nothing half-written ---- */
+
+static void
+test_api_db_lost(void)
+{
+	g_autoptr(CloudTestServer) server = cloud_test_server_new("postgresql");
+	g_autoptr(CloudTestClient) oper = NULL;
+	g_autoptr(TestProgrammer) prog = NULL;
+	g_autofree gchar *order = NULL;
+	g_autofree gchar *kill_sql = NULL;
+	g_autofree gchar *path = NULL;
+	g_autoptr(JsonNode) res = NULL;
+	guint issued = 0, unavailable = 0;
+
+	if (server == NULL)
+		return;
+	oper = operator_client(server);
+	prog = test_programmer_new(server, oper, "NL3-DB");
+	order = make_order(oper, &prog, 1, 50, NULL, NULL);
+	kill_sql = g_strdup_printf("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+				   " WHERE application_name = '%s'",
+				   server->db->schema);
+	for (guint i = 0; i < 12; i++) {
+		g_autofree gchar *chip = g_strdup_printf("CHIP-DB%u", i);
+		g_autoptr(EVP_PKEY) k = EVP_EC_gen("P-256");
+		g_autoptr(GBytes) csr = make_csr(k, chip);
+		g_autofree gchar *body = device_request_body(prog, NULL, order, chip, csr, i + 1);
+		g_autoptr(GBytes) out = NULL;
+		long status;
+		/* every third request, every connection of this cloud is cut first */
+		if (i % 3 == 1) {
+			PGconn *pg = PQconnectdb(g_getenv("NUSEC_TEST_PG"));
+			PGresult *r = PQexec(pg, kill_sql);
+			g_assert_cmpint(PQresultStatus(r), ==, PGRES_TUPLES_OK);
+			PQclear(r);
+			PQfinish(pg);
+		}
+		for (guint attempt = 0; attempt < 40; attempt++) {
+			g_clear_pointer(&out, g_bytes_unref);
+			status = cloud_test_http(prog->client,
+						 "POST",
+						 "/v1/programmer/devices",
+						 body,
+						 strlen(body),
+						 &out);
+			if (status == 201) {
+				issued++;
+				break;
+			}
+			g_assert_cmpint(status, ==, 503);
+			g_assert_nonnull(g_strstr_len(g_bytes_get_data(out, NULL),
+						      g_bytes_get_size(out),
+						      "database_unavailable"));
+			unavailable++;
+		}
+		g_assert_cmpint(status, ==, 201);
+	}
+	g_assert_cmpuint(issued, ==, 12);
+	g_assert_cmpuint(unavailable, >, 0);
+	/* exactly one unit per device: no failed attempt spent anything */
+	path = g_strdup_printf("/v1/orders/%s", order);
+	res = cloud_test_json(oper, "GET", path, NULL, 200);
+	g_assert_cmpint(member_int(res, "used"), ==, 12);
+	g_clear_pointer(&res, json_node_unref);
+	res = cloud_test_json(oper, "GET", "/v1/audit/verify", NULL, 200);
+	g_assert_true(json_object_get_boolean_member(json_node_get_object(res), "ok"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1250,5 +1318,6 @@ main(int argc, char **argv)
 		g_test_add_data_func(p3, kinds[i], test_api_concurrent);
 		g_test_add_data_func(p4, kinds[i], test_api_crash_and_tamper);
 	}
+	g_test_add_func("/cloud/api/postgresql/db-lost", test_api_db_lost);
 	return g_test_run();
 }
