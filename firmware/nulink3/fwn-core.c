@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "fwc-cose-sign.h"
+#include "fwc-csr.h"
 #include "fwc-link.h"
 #include "fwn-core-private.h"
-#include "fwn-csr.h"
 #include "fwn-store.h"
 #include "fwn-x509.h"
 
@@ -534,9 +534,11 @@ fwn_cmd_setup_begin(fwn_core *c,
 		}
 	}
 	/* KEYS or INSTALLED: the same keys again, so that an interrupted setup resumes */
-	rc = fwn_csr_build(c->tls_key, c->tls_pub, c->hal->serial, csr, sizeof(csr), &csr_len);
-	if (rc != FWN_RC_OK)
-		return rc;
+	if (c->tls_key == 0)
+		return FWN_RC_NOT_SET_UP;
+	rc = fwc_csr_build(c->tls_key, c->tls_pub, c->hal->serial, csr, sizeof(csr), &csr_len);
+	if (rc != FWC_CRYPTO_OK)
+		return rc == FWC_CRYPTO_ERR_INTERNAL ? FWN_RC_INTERNAL : FWN_RC_CRYPTO;
 	rc = fwn_setup_payload(c, payload, sizeof(payload), &payload_len);
 	if (rc != FWN_RC_OK)
 		return rc;

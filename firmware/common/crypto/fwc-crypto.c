@@ -27,6 +27,8 @@ fwc_crypto_strerror(int status)
 		return "malformed DER encoding";
 	case FWC_CRYPTO_ERR_INTERNAL:
 		return "internal crypto error";
+	case FWC_CRYPTO_ERR_SIGN:
+		return "the key refused to sign";
 	}
 	return "unknown crypto error";
 }

@@ -24,6 +24,7 @@ typedef enum {
 	FWC_CRYPTO_ERR_BAD_SIGNATURE,  /* signature does not verify */
 	FWC_CRYPTO_ERR_BAD_DER,	       /* malformed DER (signature or SPKI) */
 	FWC_CRYPTO_ERR_INTERNAL,       /* unexpected PSA failure */
+	FWC_CRYPTO_ERR_SIGN,	       /* the key refused to sign */
 } fwc_crypto_status;
 
 const char *

@@ -1,7 +1,4 @@
 /*
- * PKCS#10 CSR (DER) of a PSA P-256 key with subject CN, built here and signed through
- * psa_sign_hash (the same layout as the target's, docs/formats/target-link.md).
- *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
@@ -11,9 +8,11 @@
 
 #include "fwc-crypto.h"
 
-/* returns an fwn_usb_rc */
+/* the CSR of PSA key @key (public point @pub) with subject CN = @cn (1 to 64 bytes);
+ * returns FWC_CRYPTO_OK, FWC_CRYPTO_ERR_SIGN when the key cannot sign, or
+ * FWC_CRYPTO_ERR_INTERNAL for a bad argument or a buffer too small */
 int
-fwn_csr_build(uint32_t key,
+fwc_csr_build(uint32_t key,
 	      const uint8_t pub[FWC_P256_POINT_LEN],
 	      const char *cn,
 	      uint8_t *out,
